@@ -1,0 +1,1 @@
+# contrib/backbone/local.mk: owned by its area; see Makefile.am

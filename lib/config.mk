@@ -1,0 +1,1 @@
+# lib/config.mk: owned by its area; see Makefile.am

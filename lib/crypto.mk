@@ -1,0 +1,1 @@
+# lib/crypto.mk: owned by its area; see Makefile.am

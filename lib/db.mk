@@ -1,0 +1,1 @@
+# lib/db.mk: owned by its area; see Makefile.am

@@ -1,0 +1,1 @@
+# sql/local.mk: owned by its area; see Makefile.am

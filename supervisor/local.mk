@@ -1,0 +1,1 @@
+# supervisor/local.mk: owned by its area; see Makefile.am

@@ -1,0 +1,1 @@
+# tests/interop/local.mk: owned by its area; see Makefile.am

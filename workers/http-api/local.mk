@@ -1,0 +1,1 @@
+# workers/http-api/local.mk: owned by its area; see Makefile.am
