@@ -23,21 +23,19 @@ static char *render_value(const char *path, json_object *value)
 	const char *segments[CONFIG_PATH_MAX_DEPTH];
 	int n = config_path_split(path, buf, sizeof(buf), segments);
 	bool secret = n > 0 && config_is_secret(segments, n) && !strstr(path, "connectionString");
-	char *text = NULL;
-	if (json_object_is_type(value, json_type_string)) {
-		json_object *shown = json_object_new_string(secret ? "***" : "");
-		if (!secret) {
-			char *masked = config_mask_credentials(json_object_get_string(value));
-			json_object_set_string(shown, masked);
-			free(masked);
-		}
-		text = strdup(
-		        json_object_to_json_string_ext(shown, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(shown);
-	} else {
-		text = strdup(
-		        json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object *shown = NULL;
+	if (secret && value)
+		shown = json_object_new_string("***");
+	else if (json_object_is_type(value, json_type_string))
+		shown = json_object_new_string(json_object_get_string(value));
+	if (shown && !secret) {
+		char *masked = config_mask_credentials(json_object_get_string(value));
+		json_object_set_string(shown, masked);
+		free(masked);
 	}
+	char *text = strdup(json_object_to_json_string_ext(shown ? shown : value,
+	                                                   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(shown);
 	if (!text)
 		abort();
 	if (strlen(text) > SHOWN_VALUE_MAX)
