@@ -385,6 +385,14 @@ static void test_masking(void)
 	json_object_put(m);
 	json_object_put(root);
 	ok(config_masked_copy(NULL) == NULL, "masked copy of NULL");
+
+	char *empty_env[] = {"DATABASE_CONNECTION_STRING=host=h password= user=u password=", NULL};
+	root = load_env(empty_env);
+	m = config_masked_copy(root);
+	is_str(str(m, "database.connectionString"),
+	       "host=h password= *** password=", "libpq value after 'password= ' masked, empty trailing one left");
+	json_object_put(m);
+	json_object_put(root);
 }
 
 int main(void)
