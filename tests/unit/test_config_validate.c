@@ -249,6 +249,8 @@ static void test_webhooks(void)
 	one(WEBHOOKS("\"targets\":{\"t\":{\"url\":\"http://x\",\"authentication\":{\"type\":\"ApiKey\",\"apiKey\":"
 	             "\"\"}}}"),
 	    "modules.webhooks.targets.t.authentication.apiKey: expected a string, got \"\"");
+	one("{\"modules\":{\"webhooks\":{\"enabled\":\"yes\",\"targets\":{\"t\":{}}}}}",
+	    "modules.webhooks.enabled: expected a boolean, got \"yes\"");
 	is_int(check("{\"modules\":{\"webhooks\":{\"enabled\":false,\"targets\":{\"t\":{}}}}}", NULL), 0,
 	       "structure of a disabled webhooks module is not checked (as the original)");
 }
