@@ -37,6 +37,9 @@ void config_coerce(json_object *root);
 /* Copies s into out with control characters shown as \xNN, so a message stays one line. */
 const char *config_printable(const char *s, char *out, size_t size);
 
+/* true for "http://<something>" or "https://<something>" (scheme case-insensitive). */
+bool config_is_http_url(const char *s);
+
 /* Validation report (config_validate.c): one line per problem, "path: expectation, got value". */
 struct config_report {
 	char *text;

@@ -97,7 +97,7 @@ static void check_url(struct config_report *r, json_object *target, const char *
 	snprintf(path, sizeof(path), "%s.url", prefix);
 	json_object *url = member(target, "url");
 	const char *s = json_object_is_type(url, json_type_string) ? json_object_get_string(url) : "";
-	if (strncasecmp(s, "http://", 7) != 0 && strncasecmp(s, "https://", 8) != 0)
+	if (!config_is_http_url(s))
 		config_problem(r, path, "expected an http:// or https:// URL", url, has_member(target, "url"));
 }
 

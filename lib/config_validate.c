@@ -126,7 +126,7 @@ static bool all_chars(const char *s, const char *extra)
 	return true;
 }
 
-static bool http_url(const char *s)
+bool config_is_http_url(const char *s)
 {
 	const char *rest = NULL;
 	if (strncasecmp(s, "http://", 7) == 0)
@@ -151,7 +151,7 @@ static bool format_ok(enum config_check check, const char *s, char *buf, size_t 
 		return *s && strlen(s) <= 63 && all_chars(s, "_-");
 	case CHECK_HTTP_URL:
 		snprintf(buf, size, "expected an http:// or https:// URL");
-		return !*s || http_url(s);
+		return !*s || config_is_http_url(s);
 	case CHECK_LOG_LEVEL:
 		snprintf(buf, size, "expected one of trace, debug, info, warn, error, fatal");
 		return log_level_from_string(s, &level);

@@ -245,6 +245,10 @@ static void test_custom_location(void)
 	is_str(error, expect, "... saying so");
 	free(error);
 
+	root = config_load(NULL, &error);
+	is_str(str(root, "database.dbName"), "default", "NULL sources: defaults from CONNECTOR_DEFAULT_CONFIG");
+	json_object_put(root);
+
 	struct config_sources none = {missing, NULL, NULL};
 	ok(config_load(&none, NULL) == NULL, "missing defaults file is an error (NULL error pointer ok)");
 }

@@ -224,6 +224,8 @@ static void test_webhooks(void)
 	                                        "got nothing");
 	one(WEBHOOKS("\"targets\":{\"t\":{\"url\":\"mailto:x\"}}"),
 	    "modules.webhooks.targets.t.url: expected an http:// or https:// URL, got \"mailto:x\"");
+	one(WEBHOOKS("\"targets\":{\"t\":{\"url\":\"https://\"}}"),
+	    "modules.webhooks.targets.t.url: expected an http:// or https:// URL, got \"https://\"");
 	one(WEBHOOKS("\"webhooks\":[{\"triggers\":[\"a\"],\"target\":\"nope\"}]"),
 	    "modules.webhooks.webhooks[0].target: expected the name of a target in modules.webhooks.targets, got "
 	    "\"nope\"");
