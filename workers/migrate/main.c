@@ -1,0 +1,156 @@
+/*
+ * connector-migrate: the one-shot child connectord runs before any worker. It brings the account
+ * schema (database.dbName) to the version of the installed sql/ files and exits:
+ *   0   the schema is current
+ *   75  the server is unreachable or went away: run me again later
+ *   78  configuration or installation error (connection string, dbName, migration files that
+ *       disagree with the schema): restarting cannot help
+ *   1   a migration statement failed
+ *
+ *   connector-migrate [--index N] [--config FILE] [--sql-dir DIR]
+ *
+ * Supervised (CONNECTOR_WORKER_ROLE set), the configuration is CONNECTOR_CONFIG_FILE and progress
+ * goes to the notify fd as STATUS lines. By hand, --config names a file (optional), and the
+ * environment variables DATABASE_CONNECTION_STRING and DATABASE_NAME override its values.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "db_settings.h"
+#include "log.h"
+#include "migrate.h"
+#include "paths.h"
+#include "worker.h"
+
+struct options {
+	const char *config_path;
+	const char *sql_dir;
+	bool supervised;
+};
+
+static void usage_exit(void)
+{
+	fprintf(stderr, "usage: connector-migrate [--index N] [--config FILE] [--sql-dir DIR]\n");
+	exit(EXIT_CONFIG);
+}
+
+static void parse_options(int argc, char **argv, struct options *opt)
+{
+	opt->supervised = getenv("CONNECTOR_WORKER_ROLE") != NULL;
+	opt->config_path = getenv("CONNECTOR_CONFIG_FILE");
+	opt->sql_dir = paths_sql_dir();
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage_exit();
+		if (strcmp(argv[i], "--config") == 0)
+			opt->config_path = argv[++i];
+		else if (strcmp(argv[i], "--sql-dir") == 0)
+			opt->sql_dir = argv[++i];
+		else if (strcmp(argv[i], "--index") == 0)
+			i++;
+		else
+			usage_exit();
+	}
+}
+
+static void status(const struct options *opt, const char *text)
+{
+	if (opt->supervised)
+		worker_notify_status("%s", text);
+}
+
+/* The configuration tree: the file when named, with the operator's environment aliases on top. */
+static json_object *load_config(const struct options *opt)
+{
+	json_object *root = NULL;
+	if (opt->config_path && *opt->config_path) {
+		root = json_object_from_file(opt->config_path);
+		if (!root || !json_object_is_type(root, json_type_object))
+			fatalx(EXIT_CONFIG, "cannot read the configuration file %s: %s", opt->config_path,
+			       json_util_get_last_err());
+	} else {
+		root = json_object_new_object();
+	}
+	if (opt->supervised)
+		return root;
+	json_object *database = NULL;
+	if (!json_object_object_get_ex(root, "database", &database)) {
+		database = json_object_new_object();
+		json_object_object_add(root, "database", database);
+	}
+	const char *conn = getenv("DATABASE_CONNECTION_STRING"), *name = getenv("DATABASE_NAME");
+	if (conn && *conn)
+		json_object_object_add(database, "connectionString", json_object_new_string(conn));
+	if (name && *name)
+		json_object_object_add(database, "dbName", json_object_new_string(name));
+	return root;
+}
+
+static int exit_code_for(enum migrate_status s)
+{
+	switch (s) {
+	case MIGRATE_OK:
+		return EXIT_STOPPED;
+	case MIGRATE_REFUSED:
+		return EXIT_CONFIG;
+	case MIGRATE_UNREACHABLE:
+		return EXIT_TEMPFAIL;
+	default:
+		return 1;
+	}
+}
+
+static int run(const struct options *opt, const struct db_settings *settings)
+{
+	char *error = NULL;
+	struct db *db = db_new(settings->connection_string, settings->db_name, "connector-migrate", &error);
+	if (!db) {
+		log_error("Migrate", "%s", error);
+		free(error);
+		return EXIT_CONFIG;
+	}
+	status(opt, "connecting");
+	enum db_status connected = db_connect(db);
+	if (connected != DB_OK) {
+		log_error("Migrate", "%s", db_error(db));
+		db_free(db);
+		return connected == DB_ERR_UNREACHABLE ? EXIT_TEMPFAIL : 1;
+	}
+	status(opt, "migrating");
+	struct migrate_result result = {0};
+	enum migrate_status s = migrate_run(db, opt->sql_dir, &result, &error);
+	if (s == MIGRATE_OK)
+		log_info("Migrate", "schema \"%s\" at version %d (%d applied now)", settings->db_name,
+		         result.current_version, result.applied);
+	else
+		log_error("Migrate", "%s", error);
+	free(error);
+	db_free(db);
+	return exit_code_for(s);
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	parse_options(argc, argv, &opt);
+	log_set_process("migrate", 0);
+	if (opt.supervised) {
+		proctitle_init(argc, argv);
+		proctitle_set("connectord: migrate");
+	}
+	json_object *root = load_config(&opt);
+	struct db_settings settings;
+	char *error = NULL;
+	int code;
+	if (!db_settings_read(root, &settings, &error)) {
+		log_error("Migrate", "%s", error);
+		free(error);
+		code = EXIT_CONFIG;
+	} else {
+		code = run(&opt, &settings);
+	}
+	json_object_put(root);
+	return code;
+}
