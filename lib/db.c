@@ -307,6 +307,10 @@ bool db_ensure_connected(struct db *db, const struct db_retry *retry)
 				log_info("Database", "reconnected to %s after %d attempt(s)", db->target, attempt + 1);
 			return true;
 		}
+		if (retry && retry->max_attempts > 0 && attempt + 1 >= retry->max_attempts) {
+			log_warn("Database", "%s; giving up after %d attempt(s)", db->error, attempt + 1);
+			break;
+		}
 		int64_t delay = backoff_delay_ms(retry, attempt);
 		log_warn("Database", "%s; retrying in %lld ms", db->error, (long long)delay);
 		if (!wait_ticking(retry, delay))
