@@ -19,3 +19,7 @@ check_PROGRAMS += test_db_migrate
 TESTS += test_db_migrate
 test_db_migrate_SOURCES = tests/unit/test_db_migrate.c tests/unit/tap.h tests/unit/test_db_util.h
 test_db_migrate_LDADD = $(CONNECTOR_LIBS)
+check_PROGRAMS += test_db_outbox
+TESTS += test_db_outbox
+test_db_outbox_SOURCES = tests/unit/test_db_outbox.c tests/unit/tap.h tests/unit/test_db_util.h
+test_db_outbox_LDADD = $(CONNECTOR_LIBS)
