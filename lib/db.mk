@@ -23,3 +23,7 @@ check_PROGRAMS += test_db_outbox
 TESTS += test_db_outbox
 test_db_outbox_SOURCES = tests/unit/test_db_outbox.c tests/unit/tap.h tests/unit/test_db_util.h
 test_db_outbox_LDADD = $(CONNECTOR_LIBS)
+check_PROGRAMS += test_db_reconnect
+TESTS += test_db_reconnect
+test_db_reconnect_SOURCES = tests/unit/test_db_reconnect.c tests/unit/tap.h tests/unit/test_db_util.h
+test_db_reconnect_LDADD = $(CONNECTOR_LIBS)
