@@ -60,7 +60,7 @@ bool db_settings_read(json_object *root, struct db_settings *out, char **error)
 	out->purge_batch_size = 1000;
 	if (!read_string(root, "connectionString", &out->connection_string, error) ||
 	    !read_string(root, "dbName", &out->db_name, error) ||
-	    !read_int(root, "outboxRetentionHours", 0, 24 * 365 * 100, &out->outbox_retention_hours, error) ||
+	    !read_int(root, "outboxRetentionHours", 1, 87600, &out->outbox_retention_hours, error) ||
 	    !read_int(root, "housekeepingIntervalMs", 100, 24LL * 3600 * 1000, &out->housekeeping_interval_ms, error) ||
 	    !read_int(root, "outboxPurgeBatchSize", 1, 1000000, &out->purge_batch_size, error))
 		return false;
