@@ -10,13 +10,16 @@
  *   connector-migrate [--index N] [--config FILE] [--sql-dir DIR]
  *
  * Supervised (CONNECTOR_WORKER_ROLE set), the configuration is CONNECTOR_CONFIG_FILE and progress
- * goes to the notify fd as STATUS lines. By hand, --config names a file (optional), and the
- * environment variables DATABASE_CONNECTION_STRING and DATABASE_NAME override its values.
+ * goes to the notify fd as STATUS lines. By hand, the configuration is built like connectord's:
+ * defaults, --config FILE (else CUSTOM_CONFIG_LOCATION), then the environment (e.g.
+ * DATABASE_CONNECTION_STRING, DATABASE_NAME, database__dbName), and validated.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "lib/config.h" /* not "config.h": autoconf's header of that name comes first */
 #include "db.h"
 #include "db_settings.h"
 #include "log.h"
@@ -39,7 +42,7 @@ static void usage_exit(void)
 static void parse_options(int argc, char **argv, struct options *opt)
 {
 	opt->supervised = getenv("CONNECTOR_WORKER_ROLE") != NULL;
-	opt->config_path = getenv("CONNECTOR_CONFIG_FILE");
+	opt->config_path = opt->supervised ? getenv("CONNECTOR_CONFIG_FILE") : NULL;
 	opt->sql_dir = paths_sql_dir();
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc)
@@ -61,30 +64,34 @@ static void status(const struct options *opt, const char *text)
 		worker_notify_status("%s", text);
 }
 
-/* The configuration tree: the file when named, with the operator's environment aliases on top. */
+/*
+ * The configuration tree. Supervised: the effective file connectord wrote. By hand: the layers of
+ * config.h (defaults, --config or CUSTOM_CONFIG_LOCATION, environment with its aliases), validated.
+ */
 static json_object *load_config(const struct options *opt)
 {
-	json_object *root = NULL;
-	if (opt->config_path && *opt->config_path) {
-		root = json_object_from_file(opt->config_path);
+	if (opt->supervised) {
+		if (!opt->config_path || !*opt->config_path)
+			fatalx(EXIT_CONFIG,
+			       "CONNECTOR_CONFIG_FILE is not set: supervised workers get it from connectord");
+		json_object *root = json_object_from_file(opt->config_path);
 		if (!root || !json_object_is_type(root, json_type_object))
 			fatalx(EXIT_CONFIG, "cannot read the configuration file %s: %s", opt->config_path,
 			       json_util_get_last_err());
-	} else {
-		root = json_object_new_object();
-	}
-	if (opt->supervised)
 		return root;
-	json_object *database = NULL;
-	if (!json_object_object_get_ex(root, "database", &database)) {
-		database = json_object_new_object();
-		json_object_object_add(root, "database", database);
 	}
-	const char *conn = getenv("DATABASE_CONNECTION_STRING"), *name = getenv("DATABASE_NAME");
-	if (conn && *conn)
-		json_object_object_add(database, "connectionString", json_object_new_string(conn));
-	if (name && *name)
-		json_object_object_add(database, "dbName", json_object_new_string(name));
+	struct config_sources sources = {.custom_path = opt->config_path, .environment = environ};
+	char *error = NULL;
+	json_object *root = config_load(&sources, &error);
+	if (root && config_validate(root, &error) > 0) {
+		json_object_put(root);
+		root = NULL;
+	}
+	if (!root) {
+		log_error("Migrate", "invalid configuration: %s", error);
+		free(error);
+		exit(EXIT_CONFIG);
+	}
 	return root;
 }
 
