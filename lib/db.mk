@@ -10,7 +10,7 @@ connector_housekeeping_SOURCES = workers/housekeeping/main.c
 connector_housekeeping_LDADD = $(CONNECTOR_LIBS)
 
 # Tests (real PostgreSQL from CONNECTOR_TEST_DATABASE; skipped without it)
-EXTRA_DIST += tests/unit/test_db_util.h
+EXTRA_DIST += tests/unit/test_db_util.h doc/database.md
 check_PROGRAMS += test_db
 TESTS += test_db
 test_db_SOURCES = tests/unit/test_db.c tests/unit/tap.h tests/unit/test_db_util.h
