@@ -209,6 +209,55 @@ static void test_exit_codes(void)
 	is_int(wait_exit(spawn_migrate(conninfo, "acc_c", fixtures)), 78, "changed applied file: exit 78");
 }
 
+/* Runs connector-migrate as connectord does: CONNECTOR_CONFIG_FILE and a notify pipe on fd 3. */
+static int run_supervised(const char *config_json, const char *dir, char *notes, size_t notes_len)
+{
+	tdb_write_file(fixtures, "effective.json", config_json);
+	char config[128], binary[512];
+	snprintf(config, sizeof(config), "%s/effective.json", fixtures);
+	const char *builddir = getenv("CONNECTOR_BUILDDIR");
+	snprintf(binary, sizeof(binary), "%s/connector-migrate", builddir ? builddir : ".");
+	int fds[2];
+	if (pipe(fds) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 3);
+		setenv("CONNECTOR_WORKER_ROLE", "migrate", 1);
+		setenv("CONNECTOR_CONFIG_FILE", config, 1);
+		setenv("DATABASE_NAME", "ignored_when_supervised", 1);
+		execl(binary, binary, "--index", "1", "--sql-dir", dir, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	size_t used = 0;
+	ssize_t n;
+	while (used + 1 < notes_len && (n = read(fds[0], notes + used, notes_len - used - 1)) > 0)
+		used += (size_t)n;
+	notes[used] = '\0';
+	close(fds[0]);
+	return wait_exit(pid);
+}
+
+static void test_supervised(const char *dir)
+{
+	char json[2048], escaped[1400], notes[1024];
+	size_t j = 0;
+	for (const char *p = conninfo; *p && j + 2 < sizeof(escaped); p++) {
+		if (*p == '"' || *p == '\\')
+			escaped[j++] = '\\';
+		escaped[j++] = *p;
+	}
+	escaped[j] = '\0';
+	snprintf(json, sizeof(json), "{\"database\": {\"connectionString\": \"%s\", \"dbName\": \"acc_sup\"}}",
+	         escaped);
+	is_int(run_supervised(json, dir, notes, sizeof(notes)), 0, "supervised run (CONNECTOR_CONFIG_FILE): exit 0");
+	ok(strstr(notes, "STATUS migrating\n") != NULL, "it reports progress as STATUS lines on fd 3");
+	is_int(tdb_int("SELECT count(*) FROM acc_sup.schema_migrations"), 1, "the configured dbName was migrated");
+	is_int(run_supervised("{\"database\": {\"dbName\": \"acc_sup\"}}", dir, notes, sizeof(notes)), 78,
+	       "supervised without database.connectionString: exit 78");
+}
+
 int main(void)
 {
 	conninfo = tdb_setup(NULL, "migrate");
@@ -224,6 +273,8 @@ int main(void)
 	test_two_schemas();
 	test_concurrent_processes();
 	test_exit_codes();
+	const char *sql_dir = getenv("CONNECTOR_SQL_DIR");
+	test_supervised(sql_dir ? sql_dir : "../sql");
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", fixtures);
 	ok(system(cmd) == 0, "fixtures removed");

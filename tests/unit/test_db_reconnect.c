@@ -198,6 +198,16 @@ static bool wait_purged(const char *conninfo, struct worker *w, int timeout_ms)
 static const char insert_old[] = "INSERT INTO acc.outbox_events (namespace, created_at) "
                                  "VALUES ('old.event', now() - interval '2 hours')";
 
+static void test_housekeeping_bad_config(void)
+{
+	struct worker w = {0};
+	spawn_housekeeping(&w, "");
+	int status = 0;
+	ok(waitpid(w.pid, &status, 0) == w.pid && WIFEXITED(status) && WEXITSTATUS(status) == 78,
+	   "connector-housekeeping without database.connectionString: exit 78");
+	close(w.notify_fd);
+}
+
 static void test_housekeeping(const char *conninfo)
 {
 	struct worker w = {0};
@@ -239,6 +249,7 @@ int main(void)
 	const char *conninfo = tdb_setup(admin, "reconnect");
 	const char *sql_dir = getenv("CONNECTOR_SQL_DIR");
 	test_library_reconnect(conninfo, sql_dir ? sql_dir : "../sql");
+	test_housekeeping_bad_config();
 	test_housekeeping(conninfo);
 	return tap_done();
 }

@@ -28,8 +28,8 @@
 #include "worker.h"
 
 struct options {
-	const char *config_path;
-	const char *sql_dir;
+	char *config_path;
+	char *sql_dir;
 	bool supervised;
 };
 
@@ -39,23 +39,28 @@ static void usage_exit(void)
 	exit(EXIT_CONFIG);
 }
 
+/* Copies what it keeps: proctitle_init() reuses the argv and environment area. */
 static void parse_options(int argc, char **argv, struct options *opt)
 {
 	opt->supervised = getenv("CONNECTOR_WORKER_ROLE") != NULL;
-	opt->config_path = opt->supervised ? getenv("CONNECTOR_CONFIG_FILE") : NULL;
-	opt->sql_dir = paths_sql_dir();
+	const char *config_path = opt->supervised ? getenv("CONNECTOR_CONFIG_FILE") : NULL;
+	const char *sql_dir = paths_sql_dir();
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc)
 			usage_exit();
 		if (strcmp(argv[i], "--config") == 0)
-			opt->config_path = argv[++i];
+			config_path = argv[++i];
 		else if (strcmp(argv[i], "--sql-dir") == 0)
-			opt->sql_dir = argv[++i];
+			sql_dir = argv[++i];
 		else if (strcmp(argv[i], "--index") == 0)
 			i++;
 		else
 			usage_exit();
 	}
+	opt->config_path = config_path ? strdup(config_path) : NULL;
+	opt->sql_dir = strdup(sql_dir);
+	if (!opt->sql_dir || (config_path && !opt->config_path))
+		fatal(1, "strdup");
 }
 
 static void status(const struct options *opt, const char *text)
@@ -159,5 +164,7 @@ int main(int argc, char **argv)
 		code = run(&opt, &settings);
 	}
 	json_object_put(root);
+	free(opt.config_path);
+	free(opt.sql_dir);
 	return code;
 }
