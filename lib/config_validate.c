@@ -24,11 +24,12 @@ static char *render_value(const char *path, json_object *value)
 	int n = config_path_split(path, buf, sizeof(buf), segments);
 	bool secret = n > 0 && config_is_secret(segments, n) && !strstr(path, "connectionString");
 	json_object *shown = NULL;
-	if (secret && value)
+	bool empty = json_object_is_type(value, json_type_string) && !*json_object_get_string(value);
+	if (secret && value && !empty)
 		shown = json_object_new_string("***");
 	else if (json_object_is_type(value, json_type_string))
 		shown = json_object_new_string(json_object_get_string(value));
-	if (shown && !secret) {
+	if (shown && !(secret && !empty)) {
 		char *masked = config_mask_credentials(json_object_get_string(value));
 		json_object_set_string(shown, masked);
 		free(masked);
@@ -43,13 +44,29 @@ static char *render_value(const char *path, json_object *value)
 	return text;
 }
 
+const char *config_printable(const char *s, char *out, size_t size)
+{
+	size_t used = 0;
+	for (; *s && used + 5 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			used += (size_t)snprintf(out + used, size - used, "\\x%02x", c);
+		else
+			out[used++] = (char)c;
+	}
+	out[used] = '\0';
+	return out;
+}
+
 void config_problem(struct config_report *report, const char *path, const char *expectation, json_object *value,
                     bool present)
 {
 	char *shown = present ? render_value(path, value) : strdup("nothing");
 	if (!shown)
 		abort();
-	config_error_append(&report->text, "%s: %s, got %s", path, expectation, shown);
+	char printable[1100];
+	config_error_append(&report->text, "%s: %s, got %s", config_printable(path, printable, sizeof(printable)),
+	                    expectation, shown);
 	report->problems++;
 	free(shown);
 }
@@ -189,7 +206,9 @@ static void walk(struct config_report *report, json_object *node, const char **s
 		bool exact = false;
 		const struct config_key *row = config_schema_find(segments, n + 1, &exact);
 		if (!row) {
-			log_warn("ConnectorConfig", "%s: unknown key, ignored", path);
+			char printable[1100];
+			log_warn("ConnectorConfig", "%s: unknown key, ignored",
+			         config_printable(path, printable, sizeof(printable)));
 			continue;
 		}
 		if (exact && !check_value(report, path, row, value))

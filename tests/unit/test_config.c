@@ -385,12 +385,37 @@ static void test_masking(void)
 	json_object_put(m);
 	json_object_put(root);
 	ok(config_masked_copy(NULL) == NULL, "masked copy of NULL");
+
+	char *empty_env[] = {"DATABASE_CONNECTION_STRING=host=h password= user=u password=", NULL};
+	root = load_env(empty_env);
+	m = config_masked_copy(root);
+	is_str(str(m, "database.connectionString"),
+	       "host=h password= *** password=", "libpq value after 'password= ' masked, empty trailing one left");
+	json_object_put(m);
+	json_object_put(root);
+}
+
+static void test_example_file(void)
+{
+	char path[512], *error = NULL, *report = NULL;
+	snprintf(path, sizeof(path), "%s/etc/example.json",
+	         getenv("CONNECTOR_SRCDIR") ? getenv("CONNECTOR_SRCDIR") : "..");
+	json_object *root = load(path, NULL, &error);
+	ok(root != NULL, "etc/example.json loads");
+	is_int(config_validate(root, &report), 0, "etc/example.json validates cleanly");
+	if (report)
+		diag("%s", report);
+	is_int(config_module_workers(root, "coreHttpApi"), 2, "example: two HTTP workers");
+	free(report);
+	free(error);
+	json_object_put(root);
 }
 
 int main(void)
 {
 	test_dir_init();
 	test_defaults();
+	test_example_file();
 	test_layers();
 	test_module_key_order();
 	test_separators_and_values();
