@@ -10,3 +10,8 @@ check_PROGRAMS += test_delivery
 TESTS += test_delivery
 test_delivery_SOURCES = tests/unit/test_delivery.c tests/unit/tap.h tests/unit/test_db_util.h
 test_delivery_LDADD = $(CONNECTOR_LIBS)
+
+pkglibexec_PROGRAMS += connector-webhooks
+connector_webhooks_SOURCES = workers/webhooks/main.c workers/webhooks/webhooks.h workers/webhooks/sender.c \
+	workers/webhooks/oauth.c
+connector_webhooks_LDADD = $(CONNECTOR_LIBS)
