@@ -15,3 +15,6 @@ test_backoff_SOURCES = tests/unit/test_backoff.c supervisor/backoff.c supervisor
 test_backoff_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/supervisor
 test_backoff_LDADD = $(CONNECTOR_LIBS)
 
+
+TESTS += tests/e2e/supervisor.test.mjs
+EXTRA_DIST += tests/e2e/supervisor.test.mjs tests/e2e/lib/connector.mjs
