@@ -18,3 +18,4 @@ test_backoff_LDADD = $(CONNECTOR_LIBS)
 
 TESTS += tests/e2e/supervisor.test.mjs
 EXTRA_DIST += tests/e2e/supervisor.test.mjs tests/e2e/lib/connector.mjs
+EXTRA_DIST += doc/connectord.md
