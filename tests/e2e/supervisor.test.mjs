@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 
@@ -60,9 +61,65 @@ test('status --json describes connectord, modules and workers; pid file holds th
     assert.match(bad.stderr, /unknown module "noSuchModule"/);
     const usage = await c.ctl('frobnicate');
     assert.equal(usage.code, 78);
-    const { code } = await c.stop();
-    assert.equal(code, 0);
+    const stop = await c.ctl('stop');
+    assert.equal(stop.code, 0, stop.stderr);
+    const { code } = await c.exited;
+    assert.equal(code, 0, 'connectorctl stop: exit 0');
     assert.equal(fs.existsSync(c.pidFile), false, 'pid file removed at exit');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('workers get the contract: arguments, environment, notify pipe at 3, listening sockets at 4.., nothing else', async () => {
+  const c = await startConnector({
+    config: twoApiWorkers,
+    workers: { 'http-api': standIn.report },
+    env: { NOTIFY_SOCKET: '/nonexistent/notify', WATCHDOG_USEC: '60000000' },
+  });
+  try {
+    const s = await c.status();
+    const file = path.join(c.dir, 'inherited-http-api-2');
+    const report = fs.readFileSync(file, 'utf8');
+    assert.match(report, /^ARGS --index 2$/m);
+    const env = Object.fromEntries(report.split('\n').filter((l) => l.startsWith('CONNECTOR_') || /^(NOTIFY|WATCHDOG)/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    assert.equal(env.CONNECTOR_WORKER_ROLE, 'http-api');
+    assert.equal(env.CONNECTOR_WORKER_MODULE, 'coreHttpApi');
+    assert.equal(env.CONNECTOR_WORKER_INDEX, '2');
+    assert.equal(env.CONNECTOR_CONFIG_FILE, path.join(c.runtimeDir, 'config.json'));
+    assert.equal(env.CONNECTOR_RUNTIME_DIR, c.runtimeDir);
+    assert.equal(env.CONNECTOR_BUS_PUSH, `ipc://${c.runtimeDir}/bus-push.ipc`);
+    assert.equal(env.CONNECTOR_BUS_SUB, `ipc://${c.runtimeDir}/bus-sub.ipc`);
+    assert.equal(env.CONNECTOR_CONTROL, `ipc://${c.runtimeDir}/control.ipc`);
+    assert.equal(env.CONNECTOR_HEARTBEAT_MS, '200');
+    assert.equal(env.CONNECTOR_LISTEN_FDS, String(s.listen.length));
+    assert.equal(env.NOTIFY_SOCKET, undefined, 'NOTIFY_SOCKET is for connectord only');
+    assert.equal(env.WATCHDOG_USEC, undefined);
+    const written = JSON.parse(fs.readFileSync(env.CONNECTOR_CONFIG_FILE, 'utf8'));
+    assert.equal(written.modules.coreHttpApi.workers, 2, 'the effective configuration is written for workers');
+    const fds = Object.fromEntries([...report.matchAll(/ (\d+) -> (.*)$/gm)].map((m) => [Number(m[1]), m[2]]));
+    assert.match(fds[3], /^pipe:/, 'fd 3 is the notify pipe');
+    for (let i = 0; i < s.listen.length; i++) assert.match(fds[4 + i], /^socket:/, `fd ${4 + i} is a listening socket`);
+    const script = fs.realpathSync(path.join(c.libexecDir, 'connector-http-api'));
+    const extra = Object.entries(fds).filter(([fd, target]) => Number(fd) >= 4 + s.listen.length && target !== script);
+    assert.deepEqual(extra, [], 'no other descriptor of connectord leaks into a worker');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('a worker that never sends READY is killed after readyTimeoutMs and restarted', async () => {
+  const c = await startConnector({
+    config: { supervisor: { readyTimeoutMs: 300, restartBackoffFloorMs: 50 } },
+    workers: { 'http-api': standIn.neverReady },
+    waitReady: false,
+  });
+  try {
+    const s = await c.waitFor((st) => worker(st, 'coreHttpApi', 1).restarts >= 1, 10000, 'a ready-timeout kill');
+    assert.deepEqual(worker(s, 'coreHttpApi', 1).lastExit, { signal: 'KILL' });
+    assert.match(c.logs, /not ready within 300 ms: SIGKILL/);
+    assert.equal((await c.health()).healthy, false);
   } finally {
     await c.cleanup();
   }
@@ -86,6 +143,11 @@ test('kill -9 of one worker: it is replaced and ready again, the other keeps run
     assert.equal(w1.restarts, 1);
     assert.deepEqual(w1.lastExit, { signal: 'KILL' });
     assert.throws(() => process.kill(victim, 0), /ESRCH/, 'the killed process is gone (reaped)');
+    const connected = await new Promise((resolve) => {
+      const sock = net.connect(c.port, '127.0.0.1', () => { sock.destroy(); resolve(true); });
+      sock.on('error', () => resolve(false));
+    });
+    assert.equal(connected, true, 'the port stays open: connectord holds the listening socket');
     console.log(`replaced and ready ${Date.parse(w1.readySince) - killedAt} ms after kill -9`);
 
     const restart = await c.ctl('restart', 'coreHttpApi');

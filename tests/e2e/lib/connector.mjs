@@ -37,6 +37,13 @@ export const standIn = {
   ignoreTerm: "#!/bin/sh\ntrap '' TERM INT\necho READY >&3\nwhile :; do echo HEARTBEAT >&3; sleep 0.1; done\n",
   noHeartbeat: '#!/bin/sh\necho READY >&3\nexec sleep 600\n',
   neverReady: '#!/bin/sh\nwhile :; do echo HEARTBEAT >&3; sleep 0.1; done\n',
+  // Like ready, and first writes what it inherited to <dir>/inherited-<role>-<index>: its
+  // arguments, CONNECTOR_* and systemd variables, and `ls -l` of its open descriptors.
+  // (exec > file: a plain redirection would make sh keep a saved copy of stdout open meanwhile.)
+  report: '#!/bin/sh\nout="$CONNECTOR_RUNTIME_DIR/../inherited-$CONNECTOR_WORKER_ROLE-$CONNECTOR_WORKER_INDEX"\n' +
+    'exec > "$out.tmp"\necho "ARGS $*"\nenv | grep -E "^(CONNECTOR_|NOTIFY_SOCKET|WATCHDOG_)" | sort\n' +
+    'ls -l /proc/$$/fd\nmv "$out.tmp" "$out"\necho READY >&3\n' +
+    'while :; do echo HEARTBEAT >&3; sleep 0.1; done\n',
 };
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
