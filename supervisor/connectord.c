@@ -35,6 +35,7 @@ static struct supervisor the_supervisor;
 struct supervisor *sv = &the_supervisor;
 
 static struct event *changed_event;
+static struct event *stop_deadline; /* the grace is over: SIGKILL whatever is left (migrate too) */
 static struct event *signal_events[4];
 static int pidfile_fd = -1;
 
@@ -145,6 +146,24 @@ void sv_start_workers(void)
 	sv_state_changed();
 }
 
+/* SIGKILLs the process group of every child still alive. */
+static void kill_everything(void)
+{
+	migrate_stop(SIGKILL);
+	for (int i = 0; i < sv->module_count; i++)
+		for (int j = 0; j < sv->modules[i].worker_count; j++)
+			if (sv->modules[i].workers[j]->pid > 0)
+				kill(-sv->modules[i].workers[j]->pid, SIGKILL);
+}
+
+static void on_stop_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	if (!modules_all_down() || sv->migrate_pid > 0) {
+		log_warn("Supervisor", "grace of %lld ms over: killing what is left", (long long)sv->settings.grace_ms);
+		kill_everything();
+	}
+}
+
 void sv_begin_shutdown(int exit_code)
 {
 	if (sv->phase == PHASE_STOPPING)
@@ -155,6 +174,9 @@ void sv_begin_shutdown(int exit_code)
 	sv->exit_code = exit_code;
 	migrate_stop(SIGTERM);
 	modules_stop_all();
+	struct timeval grace = {(time_t)(sv->settings.grace_ms / 1000),
+	                        (suseconds_t)((sv->settings.grace_ms % 1000) * 1000)};
+	evtimer_add(stop_deadline, &grace);
 	sv_state_changed();
 }
 
@@ -234,11 +256,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		free(sv_reload());
 	} else if (sv->phase == PHASE_STOPPING) {
 		log_warn("Supervisor", "second stop signal: killing every worker now");
-		migrate_stop(SIGKILL);
-		for (int i = 0; i < sv->module_count; i++)
-			for (int j = 0; j < sv->modules[i].worker_count; j++)
-				if (sv->modules[i].workers[j]->pid > 0)
-					kill(-sv->modules[i].workers[j]->pid, SIGKILL);
+		kill_everything();
 	} else {
 		log_info("Supervisor", "signal %d", (int)sig);
 		sv_begin_shutdown(0);
@@ -253,7 +271,8 @@ static void setup_events(void)
 	if (!sv->base)
 		fatalx(1, "event_base_new failed");
 	changed_event = event_new(sv->base, -1, 0, on_changed, NULL);
-	if (!changed_event)
+	stop_deadline = evtimer_new(sv->base, on_stop_deadline, NULL);
+	if (!changed_event || !stop_deadline)
 		fatalx(1, "event_new failed");
 	for (int i = 0; i < 4; i++) {
 		signal_events[i] = evsignal_new(sv->base, signals[i], on_signal, NULL);
@@ -309,6 +328,7 @@ static void cleanup(void)
 	for (int i = 0; i < 4; i++)
 		event_free(signal_events[i]);
 	event_free(changed_event);
+	event_free(stop_deadline);
 	event_base_free(sv->base);
 	json_object_put(sv->config);
 }

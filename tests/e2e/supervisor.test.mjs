@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import {
-  Connector, processesInGroups, runConnectord, sleep, standIn, startConnector,
+  Connector, freePort, processesInGroups, runConnectord, sleep, standIn, startConnector,
 } from './lib/connector.mjs';
 
 const twoApiWorkers = { modules: { coreHttpApi: { workers: 2 } } };
@@ -198,6 +198,24 @@ test('a worker that exits at once trips crash-loop detection; the other modules 
   }
 });
 
+test('a failed module is retried after the cool-down', async () => {
+  const c = await startConnector({
+    config: {
+      modules: { sync: { enabled: true } },
+      supervisor: { restartBackoffFloorMs: 10, crashLoopMaxRestarts: 1, crashLoopWindowMs: 20000, crashLoopCooldownMs: 300 },
+    },
+    workers: { 'http-api': standIn.ready, sync: standIn.crash },
+    waitReady: false,
+  });
+  try {
+    await c.waitFor((st) => c.module(st, 'sync').state === 'failed', 10000, 'sync to fail');
+    await c.waitFor((st) => worker(st, 'sync', 1).restarts >= 2, 10000, 'a retry after the cool-down');
+    assert.match(c.logs, /sync\[1\]: cool-down over, retrying/);
+  } finally {
+    await c.cleanup();
+  }
+});
+
 test('a worker exiting 78 (configuration error) is not restarted', async () => {
   const c = await startConnector({
     config: { modules: { sync: { enabled: true } } },
@@ -297,6 +315,26 @@ test('SIGHUP with a broken file keeps the old configuration; a good one is appli
       c.module(st, 'coreHttpApi').state === 'running', 10000, 'shrink to one worker with a restart');
     assert.notEqual(worker(s, 'coreHttpApi', 1).pid, pids[0], 'a shared setting change restarts the worker');
     assert.deepEqual(processesInGroups(pids.slice(1)), [], 'retired worker is gone');
+
+    const taken = net.createServer();
+    await new Promise((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = taken.address().port;
+    c.writeConfig({ ...c.config, modules: { coreHttpApi: { workers: 1 } }, logging: { level: 'debug' },
+      infrastructure: { httpServer: { port: takenPort } } });
+    const busy = await c.ctl('reload');
+    taken.close();
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /cannot listen on 127\.0\.0\.1:\d+: Address already in use/);
+    s = await c.status();
+    assert.equal(s.configGeneration, 3, 'a port that cannot be bound keeps the old configuration');
+    assert.ok(s.listen.every((l) => l.endsWith(`:${c.port}`)));
+
+    const newPort = await freePort();
+    c.writeConfig({ ...c.config, modules: { coreHttpApi: { workers: 1 } }, logging: { level: 'debug' },
+      infrastructure: { httpServer: { port: newPort } } });
+    assert.equal((await c.ctl('reload')).code, 0);
+    s = await c.waitFor((st) => st.configGeneration === 4 && c.module(st, 'coreHttpApi').state === 'running', 10000, 'the new port');
+    assert.ok(s.listen.length >= 1 && s.listen.every((l) => l.endsWith(`:${newPort}`)), 'listens on the new port');
   } finally {
     await c.cleanup();
   }
@@ -354,6 +392,31 @@ test('connector-migrate runs first, is retried on failure, and workers start aft
     assert.match(c.logs, /database schema is up to date/);
     const s = await c.status();
     assert.equal(c.module(s, 'housekeeping').state, 'running');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('a stop during the migration ends a connector-migrate that ignores SIGTERM after the grace', async () => {
+  const migrate = "#!/bin/sh\ntrap '' TERM\nsleep 600\n";
+  const c = await startConnector({
+    config: { database: { connectionString: 'host=/nonexistent dbname=x' }, supervisor: { shutdownGraceMs: 300 } },
+    workers: { 'http-api': standIn.ready, migrate },
+    waitReady: false,
+  });
+  try {
+    const s = await c.status();
+    assert.equal(s.state, 'migrating');
+    assert.equal(c.module(s, 'coreHttpApi').workers[0].pid, null, 'no worker before the schema is current');
+    assert.equal((await c.health()).healthy, false);
+    const pgids = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
+      try { return fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(path.join(c.libexecDir, 'connector-migrate')); } catch { return false; }
+    }).map(Number);
+    assert.equal(pgids.length, 1, 'connector-migrate runs');
+    const { code } = await c.stop({ timeoutMs: 10000 });
+    assert.equal(code, 0);
+    assert.deepEqual(processesInGroups(pgids), []);
+    assert.match(c.logs, /grace of 300 ms over: killing what is left/);
   } finally {
     await c.cleanup();
   }
