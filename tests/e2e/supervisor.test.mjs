@@ -125,6 +125,34 @@ test('a worker that never sends READY is killed after readyTimeoutMs and restart
   }
 });
 
+test('instances per module: one publisher per configured broker, N webhooks, modules named in the environment', async () => {
+  const c = await startConnector({
+    config: {
+      modules: {
+        coreHttpApi: { enabled: false },
+        webhooks: { enabled: true, workers: 2 },
+        messageBrokerPublisher: { enabled: true, brokers: [
+          { type: 'AMQP', configuration: { url: 'amqp://localhost', exchange: 'x' } },
+          { type: 'Redis', configuration: { url: 'redis://localhost' } }] },
+        amqpPublisher: { enabled: true, url: 'amqp://localhost', exchange: 'e' },
+      },
+    },
+    workers: { webhooks: standIn.ready, publisher: standIn.ready },
+  });
+  try {
+    const s = await c.status();
+    const shape = (name) => c.module(s, name).workers.map((w) => [w.index, w.state, w.status]);
+    assert.deepEqual(shape('webhooks'), [[1, 'running', 'stand-in webhooks'], [2, 'running', 'stand-in webhooks']]);
+    assert.deepEqual(shape('messageBrokerPublisher'),
+      [[1, 'running', 'stand-in messageBrokerPublisher'], [2, 'running', 'stand-in messageBrokerPublisher']]);
+    assert.deepEqual(shape('amqpPublisher'), [[1, 'running', 'stand-in amqpPublisher']]);
+    assert.equal(c.module(s, 'coreHttpApi').state, 'disabled');
+    assert.deepEqual(s.listen, [], 'no HTTP socket without coreHttpApi');
+  } finally {
+    await c.cleanup();
+  }
+});
+
 test('kill -9 of one worker: it is replaced and ready again, the other keeps running', async () => {
   const c = await startConnector({ config: twoApiWorkers, workers: { 'http-api': standIn.ready } });
   try {
@@ -335,6 +363,46 @@ test('SIGHUP with a broken file keeps the old configuration; a good one is appli
     assert.equal((await c.ctl('reload')).code, 0);
     s = await c.waitFor((st) => st.configGeneration === 4 && c.module(st, 'coreHttpApi').state === 'running', 10000, 'the new port');
     assert.ok(s.listen.length >= 1 && s.listen.every((l) => l.endsWith(`:${newPort}`)), 'listens on the new port');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+const probe = path.join(process.env.CONNECTOR_BUILDDIR ?? path.join(import.meta.dirname ?? '.', '../../build'), 'test_bus_probe');
+
+function startSubscriber(url, prefix, count) {
+  const child = spawn(probe, ['sub', url, prefix, String(count), '10000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const ready = new Promise((resolve) => child.stdout.on('data', (d) => { out += d; if (out.includes('READY\n')) resolve(); }));
+  const done = new Promise((resolve) => child.on('exit', (code) => resolve({ code, lines: out.split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l)) })));
+  return { ready, done };
+}
+
+function publish(url, namespace, id, data) {
+  return new Promise((resolve) => {
+    const child = spawn(probe, ['pub', url, namespace, id, JSON.stringify(data)], { stdio: 'inherit' });
+    child.on('exit', resolve);
+  });
+}
+
+test('the bus: a worker publishes through connectord, every subscriber gets what its prefix selects', { skip: !fs.existsSync(probe) && 'test_bus_probe not built' }, async () => {
+  const c = await startConnector({ workers: { 'http-api': standIn.ready } });
+  try {
+    const push = `ipc://${c.runtimeDir}/bus-push.ipc`, sub = `ipc://${c.runtimeDir}/bus-sub.ipc`;
+    const transport = startSubscriber(sub, 'transport.', 2);
+    const everything = startSubscriber(sub, '', 3);
+    await Promise.all([transport.ready, everything.ready]);
+    assert.equal(await publish(push, 'transport.messageReceived', 'E1', { n: 1 }), 0);
+    assert.equal(await publish(push, 'consumption.incomingRequestReceived', 'E2', { n: 2 }), 0);
+    assert.equal(await publish(push, 'transport.relationshipChanged', 'E3', { n: 3, s: 'ä' }), 0);
+    const [t, e] = await Promise.all([transport.done, everything.done]);
+    assert.equal(t.code, 0, 'the transport subscriber got its two events');
+    assert.deepEqual(t.lines.map((l) => l.id).sort(), ['E1', 'E3']);
+    assert.deepEqual(t.lines.find((l) => l.id === 'E3').data, { n: 3, s: 'ä' });
+    assert.equal(t.lines[0].target, 'did:e:probe');
+    assert.equal(e.code, 0);
+    assert.deepEqual(e.lines.map((l) => l.id).sort(), ['E1', 'E2', 'E3']);
+    assert.equal(fs.statSync(path.join(c.runtimeDir, 'bus-sub.ipc')).mode & 0o777, 0o600);
   } finally {
     await c.cleanup();
   }
