@@ -106,6 +106,19 @@ static json_object *load_config(const char *file, char **report)
 	return config;
 }
 
+/* logging.level, logging.format and debug (which forces at least DEBUG). */
+static void apply_logging(json_object *config)
+{
+	enum log_level level = LOG_LEVEL_INFO;
+	if (!log_level_from_string(config_get_string(config, "logging.level", "info"), &level))
+		level = LOG_LEVEL_INFO;
+	if (config_get_bool(config, "debug", false) && level > LOG_LEVEL_DEBUG)
+		level = LOG_LEVEL_DEBUG;
+	log_set_level(level);
+	const char *format = config_get_string(config, "logging.format", "human");
+	log_set_format(strcmp(format, "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_HUMAN);
+}
+
 /* Every non-retired worker is ready or failed: startup has settled. */
 static bool startup_settled(void)
 {
@@ -240,6 +253,7 @@ char *sv_reload(void)
 	sv->config = config;
 	sv->generation++;
 	settings_from_config(config, &sv->settings);
+	apply_logging(config);
 	modules_apply_config(config, true, previous);
 	json_object_put(previous);
 	log_info("Supervisor", "configuration generation %d in force", sv->generation);
@@ -350,8 +364,7 @@ int main(int argc, char **argv)
 		json_object_put(sv->config);
 		return 0;
 	}
-	if (config_get_bool(sv->config, "debug", false))
-		log_set_level(LOG_LEVEL_DEBUG);
+	apply_logging(sv->config);
 	snprintf(sv->config_source, sizeof(sv->config_source), "%s", opt.config_file ? opt.config_file : "");
 	settings_from_config(sv->config, &sv->settings);
 	sv->generation = 1;

@@ -148,6 +148,9 @@ static json_object *restart_module(json_object *request)
 		return error_reply("module: unknown module \"%s\"", json_object_get_string(name));
 	if (!m->enabled)
 		return error_reply("module: %s is not enabled", m->name);
+	if (sv->phase != PHASE_RUNNING)
+		return error_reply("connectord is %s: no restart now",
+		                   sv->phase == PHASE_STOPPING ? "stopping" : "starting");
 	log_info("Supervisor", "restart of %s requested", m->name);
 	for (int i = 0; i < m->worker_count; i++)
 		if (!m->workers[i]->retired)

@@ -186,8 +186,9 @@ static void apply_module(struct module *m, const struct role_row *row, json_obje
 				worker_dispatch(w, WE_START);
 		} else if (w->retired) {
 			w->retired = false;
-			worker_dispatch(w, WE_RESTART);
-		} else if (restart || (running && (w->state == WS_DOWN || w->state == WS_FAILED))) {
+			if (running)
+				worker_dispatch(w, WE_RESTART);
+		} else if (running && (restart || w->state == WS_DOWN || w->state == WS_FAILED)) {
 			worker_dispatch(w, WE_RESTART);
 		}
 	}
