@@ -13,3 +13,4 @@ test_config_validate_SOURCES = tests/unit/test_config_validate.c tests/unit/test
 test_config_validate_LDADD = $(CONNECTOR_LIBS)
 test_config_fuzz_SOURCES = tests/unit/test_config_fuzz.c tests/unit/test_config_util.h tests/unit/tap.h
 test_config_fuzz_LDADD = $(CONNECTOR_LIBS)
+dist_man_MANS += doc/connector.json.5

@@ -165,7 +165,7 @@ static void set_path(json_object *root, const char *const *segments, int n, json
 
 static int by_depth_then_order(const void *a, const void *b)
 {
-	const struct env_entry *x = a, *y = b;
+	const struct env_entry *x = *(const struct env_entry *const *)a, *y = *(const struct env_entry *const *)b;
 	if (x->depth != y->depth)
 		return x->depth - y->depth;
 	return x->order < y->order ? -1 : x->order > y->order;
@@ -178,19 +178,20 @@ void config_apply_environment(json_object *root, char **environment)
 		count++;
 	if (count == 0)
 		return;
-	struct env_entry *entries = calloc(count, sizeof(*entries));
-	if (!entries)
+	struct env_entry *entries = calloc(count, sizeof(*entries)), **sorted = calloc(count, sizeof(*sorted));
+	if (!entries || !sorted)
 		abort();
 	for (size_t i = 0; i < count; i++) {
 		if (parse_env_entry(environment[i], &entries[used])) {
 			entries[used].order = i;
+			sorted[used] = &entries[used];
 			used++;
 		}
 	}
-	qsort(entries, used, sizeof(*entries), by_depth_then_order);
-	for (size_t i = 0; i < used; i++) {
-		set_path(root, entries[i].segments, entries[i].depth, env_value(&entries[i]));
-	}
+	qsort(sorted, used, sizeof(*sorted), by_depth_then_order); /* entries hold pointers into themselves */
+	for (size_t i = 0; i < used; i++)
+		set_path(root, sorted[i]->segments, sorted[i]->depth, env_value(sorted[i]));
+	free(sorted);
 	free(entries);
 }
 
@@ -216,6 +217,9 @@ static json_object *coerced(const struct config_key *row, json_object *value)
 	if (row->type == CONFIG_INT && json_object_is_type(value, json_type_string) &&
 	    digits_to_int(json_object_get_string(value), &number))
 		return json_object_new_int64(number);
+	double d = json_object_is_type(value, json_type_double) ? json_object_get_double(value) : 0.5;
+	if (row->type == CONFIG_INT && d == floor(d) && fabs(d) < 9e15)
+		return json_object_new_int64((int64_t)d); /* 1e3 as JSON.parse gives it: 1000 */
 	return NULL;
 }
 

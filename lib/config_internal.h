@@ -9,6 +9,9 @@
 
 #include <json-c/json.h>
 
+/* Deep copy that maps JSON null (NULL) to NULL. */
+json_object *config_copy(json_object *value);
+
 /* Deep-merges src into dst: objects merge recursively, arrays and scalars replace (copied). */
 void config_merge(json_object *dst, json_object *src);
 
@@ -30,6 +33,12 @@ void config_apply_environment(json_object *root, char **environment);
 
 /* Numbers at string-typed keys become strings; digit strings at integer-typed keys become integers. */
 void config_coerce(json_object *root);
+
+/* Copies s into out with control characters shown as \xNN, so a message stays one line. */
+const char *config_printable(const char *s, char *out, size_t size);
+
+/* true for "http://<something>" or "https://<something>" (scheme case-insensitive). */
+bool config_is_http_url(const char *s);
 
 /* Validation report (config_validate.c): one line per problem, "path: expectation, got value". */
 struct config_report {

@@ -18,6 +18,14 @@
 
 #define CONFIG_FILE_MAX (16 * 1024 * 1024)
 
+json_object *config_copy(json_object *value)
+{
+	json_object *copy = NULL;
+	if (value && json_object_deep_copy(value, &copy, NULL) != 0)
+		abort(); /* only on allocation failure */
+	return copy;
+}
+
 void config_merge(json_object *dst, json_object *src)
 {
 	json_object_object_foreach(src, key, value)
@@ -28,10 +36,7 @@ void config_merge(json_object *dst, json_object *src)
 			config_merge(existing, value);
 			continue;
 		}
-		json_object *copy = NULL;
-		if (json_object_deep_copy(value, &copy, NULL) != 0)
-			abort();
-		json_object_object_add(dst, key, copy);
+		json_object_object_add(dst, key, config_copy(value));
 	}
 }
 
@@ -172,10 +177,7 @@ static void apply_webhooks_v2_alias(json_object *root)
 	if (webhooks && json_object_is_type(v2, json_type_object)) {
 		config_merge(webhooks, v2);
 	} else {
-		json_object *copy = NULL;
-		if (json_object_deep_copy(v2, &copy, NULL) != 0)
-			abort();
-		json_object_object_add(modules, "webhooks", copy);
+		json_object_object_add(modules, "webhooks", config_copy(v2));
 	}
 	json_object_object_del(modules, "webhooksV2");
 }

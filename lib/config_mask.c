@@ -86,9 +86,11 @@ char *config_mask_credentials(const char *input)
 	size_t from = 0, start = 0;
 	while (find_password_key(s, from, &start)) {
 		size_t end = value_end(s, start);
-		if (end > start)
+		from = start;
+		if (end > start) {
 			s = splice_mask(s, start, end);
-		from = start + strlen(MASK);
+			from += strlen(MASK);
+		}
 	}
 	return s;
 }

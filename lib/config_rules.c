@@ -28,6 +28,12 @@ static bool has_member(json_object *node, const char *key)
 	return json_object_is_type(node, json_type_object) && json_object_object_get_ex(node, key, NULL);
 }
 
+/* Only a JSON true counts (json_object_get_boolean would also accept "yes" or 1). */
+static bool is_true(json_object *v)
+{
+	return json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
 static bool is_nonempty_string(json_object *v)
 {
 	return json_object_is_type(v, json_type_string) && *json_object_get_string(v);
@@ -91,7 +97,7 @@ static void check_url(struct config_report *r, json_object *target, const char *
 	snprintf(path, sizeof(path), "%s.url", prefix);
 	json_object *url = member(target, "url");
 	const char *s = json_object_is_type(url, json_type_string) ? json_object_get_string(url) : "";
-	if (strncasecmp(s, "http://", 7) != 0 && strncasecmp(s, "https://", 8) != 0)
+	if (!config_is_http_url(s))
 		config_problem(r, path, "expected an http:// or https:// URL", url, has_member(target, "url"));
 }
 
@@ -225,9 +231,9 @@ static void check_brokers(json_object *module, struct config_report *r)
 static void check_deprecated_publishers(json_object *modules, struct config_report *r)
 {
 	json_object *amqp = member(modules, "amqpPublisher"), *pubsub = member(modules, "PubSubPublisher");
-	if (json_object_get_boolean(member(amqp, "enabled")))
+	if (is_true(member(amqp, "enabled")))
 		require_string(r, amqp, "modules.amqpPublisher", "url", "expected a non-empty string");
-	if (!json_object_get_boolean(member(pubsub, "enabled")))
+	if (!is_true(member(pubsub, "enabled")))
 		return;
 	require_string(r, pubsub, "modules.PubSubPublisher", "projectId", "expected a non-empty string");
 	require_string(r, pubsub, "modules.PubSubPublisher", "topicName",
@@ -240,10 +246,10 @@ static void check_modules(json_object *root, struct config_report *r)
 	json_object *modules = member(root, "modules");
 	check_module_entries(modules, r);
 	json_object *webhooks = member(modules, "webhooks");
-	if (json_object_get_boolean(member(webhooks, "enabled")))
+	if (is_true(member(webhooks, "enabled")))
 		check_webhooks(webhooks, r);
 	json_object *broker = member(modules, "messageBrokerPublisher");
-	if (json_object_get_boolean(member(broker, "enabled")))
+	if (is_true(member(broker, "enabled")))
 		check_brokers(broker, r);
 	check_deprecated_publishers(modules, r);
 }

@@ -38,6 +38,8 @@ static const struct config_key config_keys[] = {
         {"database.connectionString", CONFIG_STRING, 0, -1, CHECK_CONNSTR, CONFIG_SECRET},
         ROWC("database.dbName", CONFIG_STRING, CHECK_DB_IDENT),
         INTR("database.outboxRetentionHours", 1, 87600),
+        INTR("database.housekeepingIntervalMs", 100, 86400000),
+        INTR("database.outboxPurgeBatchSize", 1, 1000000),
         ROW("database.driver", CONFIG_STRING),       /* legacy (mongodb|lokijs), ignored */
         ROW("database.dbNamePrefix", CONFIG_STRING), /* legacy, ignored */
         ROW("database.folder", CONFIG_STRING),       /* legacy lokijs, ignored */

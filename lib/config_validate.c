@@ -23,26 +23,39 @@ static char *render_value(const char *path, json_object *value)
 	const char *segments[CONFIG_PATH_MAX_DEPTH];
 	int n = config_path_split(path, buf, sizeof(buf), segments);
 	bool secret = n > 0 && config_is_secret(segments, n) && !strstr(path, "connectionString");
-	char *text = NULL;
-	if (json_object_is_type(value, json_type_string)) {
-		json_object *shown = json_object_new_string(secret ? "***" : "");
-		if (!secret) {
-			char *masked = config_mask_credentials(json_object_get_string(value));
-			json_object_set_string(shown, masked);
-			free(masked);
-		}
-		text = strdup(
-		        json_object_to_json_string_ext(shown, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(shown);
-	} else {
-		text = strdup(
-		        json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object *shown = NULL;
+	bool empty = json_object_is_type(value, json_type_string) && !*json_object_get_string(value);
+	if (secret && value && !empty)
+		shown = json_object_new_string("***");
+	else if (json_object_is_type(value, json_type_string))
+		shown = json_object_new_string(json_object_get_string(value));
+	if (shown && !(secret && !empty)) {
+		char *masked = config_mask_credentials(json_object_get_string(value));
+		json_object_set_string(shown, masked);
+		free(masked);
 	}
+	char *text = strdup(json_object_to_json_string_ext(shown ? shown : value,
+	                                                   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(shown);
 	if (!text)
 		abort();
 	if (strlen(text) > SHOWN_VALUE_MAX)
 		strcpy(text + SHOWN_VALUE_MAX - 3, "...");
 	return text;
+}
+
+const char *config_printable(const char *s, char *out, size_t size)
+{
+	size_t used = 0;
+	for (; *s && used + 5 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			used += (size_t)snprintf(out + used, size - used, "\\x%02x", c);
+		else
+			out[used++] = (char)c;
+	}
+	out[used] = '\0';
+	return out;
 }
 
 void config_problem(struct config_report *report, const char *path, const char *expectation, json_object *value,
@@ -51,7 +64,9 @@ void config_problem(struct config_report *report, const char *path, const char *
 	char *shown = present ? render_value(path, value) : strdup("nothing");
 	if (!shown)
 		abort();
-	config_error_append(&report->text, "%s: %s, got %s", path, expectation, shown);
+	char printable[1100];
+	config_error_append(&report->text, "%s: %s, got %s", config_printable(path, printable, sizeof(printable)),
+	                    expectation, shown);
 	report->problems++;
 	free(shown);
 }
@@ -111,7 +126,7 @@ static bool all_chars(const char *s, const char *extra)
 	return true;
 }
 
-static bool http_url(const char *s)
+bool config_is_http_url(const char *s)
 {
 	const char *rest = NULL;
 	if (strncasecmp(s, "http://", 7) == 0)
@@ -136,7 +151,7 @@ static bool format_ok(enum config_check check, const char *s, char *buf, size_t 
 		return *s && strlen(s) <= 63 && all_chars(s, "_-");
 	case CHECK_HTTP_URL:
 		snprintf(buf, size, "expected an http:// or https:// URL");
-		return !*s || http_url(s);
+		return !*s || config_is_http_url(s);
 	case CHECK_LOG_LEVEL:
 		snprintf(buf, size, "expected one of trace, debug, info, warn, error, fatal");
 		return log_level_from_string(s, &level);
@@ -191,7 +206,9 @@ static void walk(struct config_report *report, json_object *node, const char **s
 		bool exact = false;
 		const struct config_key *row = config_schema_find(segments, n + 1, &exact);
 		if (!row) {
-			log_warn("ConnectorConfig", "%s: unknown key, ignored", path);
+			char printable[1100];
+			log_warn("ConnectorConfig", "%s: unknown key, ignored",
+			         config_printable(path, printable, sizeof(printable)));
 			continue;
 		}
 		if (exact && !check_value(report, path, row, value))
