@@ -3,7 +3,7 @@
 // configuration errors, migration child, pid file, sd_notify. Stand-in workers are shell scripts
 // speaking the notify protocol (tests/e2e/lib/connector.mjs).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -502,6 +502,40 @@ test('connector-migrate exiting 78 makes connectord exit 78 before any worker st
     assert.doesNotMatch(c.logs, /started http-api/);
   } finally {
     await c.cleanup();
+  }
+});
+
+const haveDbWorkers = ['connector-migrate', 'connector-housekeeping']
+  .every((b) => fs.existsSync(path.join(process.env.CONNECTOR_LIBEXEC_DIR ?? '', b)));
+
+test('with PostgreSQL: the real connector-migrate runs first, then workers; titles name role and index', {
+  skip: !process.env.CONNECTOR_TEST_DATABASE ? 'CONNECTOR_TEST_DATABASE not set'
+    : !haveDbWorkers && 'connector-migrate / connector-housekeeping not built',
+}, async () => {
+  const admin = process.env.CONNECTOR_TEST_DATABASE;
+  const name = `supervisor_${process.pid}_${Date.now()}`;
+  const psql = (sql) => spawnSync('psql', [admin, '-qXtAc', sql], { encoding: 'utf8' });
+  assert.equal(psql(`CREATE DATABASE ${name}`).status, 0);
+  const cs = /dbname=\S+/.test(admin) ? admin.replace(/dbname=\S+/, `dbname=${name}`) : `${admin} dbname=${name}`;
+  let c;
+  try {
+    c = await startConnector({
+      config: { database: { connectionString: cs } },
+      workers: { 'http-api': standIn.ready },
+      env: { CONNECTOR_SQL_DIR: process.env.CONNECTOR_SQL_DIR ?? '' },
+    });
+    assert.match(c.logs, /applying the database schema \(connector-migrate pid \d+\)/);
+    assert.match(c.logs, /database schema is up to date/);
+    assert.ok(c.logs.indexOf('database schema is up to date') < c.logs.indexOf('started http-api[1]'),
+      'workers start only after the migration');
+    const s = await c.status();
+    const hk = c.module(s, 'housekeeping');
+    assert.equal(hk.state, 'running');
+    const title = fs.readFileSync(`/proc/${hk.workers[0].pid}/cmdline`, 'utf8').replace(/\0+$/, '');
+    assert.equal(title, 'connectord: housekeeping[1]');
+  } finally {
+    if (c) await c.cleanup();
+    psql(`DROP DATABASE IF EXISTS ${name}`);
   }
 });
 
