@@ -57,7 +57,10 @@ void bus_publisher_close(struct bus_publisher *pub);
 /* prefixes: NULL-terminated list of namespace prefixes ("transport." or "" for everything). */
 struct bus_subscriber *bus_subscriber_open(const char *sub_url, const char *const *prefixes, char *error,
                                            size_t error_len);
-/* A descriptor that becomes readable when a message may be received (for libevent). */
+/*
+ * A descriptor that is readable while a message waits (for libevent, EV_READ|EV_PERSIST); on each
+ * wake-up call bus_receive(sub, 0, ...) until it returns 0. Do not read from the descriptor.
+ */
 int bus_subscriber_fd(struct bus_subscriber *sub);
 /*
  * Receives one message: 1 with *out filled, 0 when none is waiting (or timeout_ms passed; 0 = do

@@ -323,6 +323,7 @@ static void prepare_runtime(void)
 	    !reopen_listeners_if_needed(sv->config, error, sizeof(error)) ||
 	    !forwarder_start(sv->bus_push_url, sv->bus_sub_url, error, sizeof(error)) ||
 	    !control_server_start(sv->control_url, error, sizeof(error))) {
+		unlink(sv->config_path);
 		runtime_remove_pidfile(sv->pid_path, pidfile_fd);
 		fail_temporary(error);
 	}

@@ -434,7 +434,7 @@ test('a bad configuration makes connectord exit 78 naming the key; --check-confi
   }
 });
 
-test('a port that is taken makes connectord exit 75 (temporary)', async () => {
+test('a port that is taken, or a second connectord on the same pid file, exits 75 (temporary)', async () => {
   const blocker = await startConnector({ workers: { 'http-api': standIn.ready } });
   try {
     const r = runConnectord(['--config', blocker.configPath], {
@@ -442,6 +442,11 @@ test('a port that is taken makes connectord exit 75 (temporary)', async () => {
     });
     assert.equal(r.code, 75, r.stderr);
     assert.match(r.stderr, /cannot listen on .*:\d+: Address already in use/);
+    const second = runConnectord(['--config', blocker.configPath], { env: { CONNECTOR_LIBEXEC_DIR: blocker.libexecDir } });
+    assert.equal(second.code, 75, second.stderr);
+    assert.match(second.stderr, new RegExp(`another connectord \\(pid ${blocker.pid}\\) holds`));
+    assert.equal(fs.readFileSync(blocker.pidFile, 'utf8').trim(), String(blocker.pid), 'pid file left intact');
+    assert.equal((await blocker.status()).state, 'running');
   } finally {
     await blocker.cleanup();
   }
