@@ -3,6 +3,7 @@
  * supervisor's event loop: nng's receive fd wakes libevent, requests are read and answered without
  * blocking. Also builds the status and health documents (protocol in doc/connectord.md).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,8 @@ static json_object *dispatch_request(const char *text, size_t len)
 	json_tokener *tok = json_tokener_new();
 	json_object *request = json_tokener_parse_ex(tok, text, (int)len);
 	bool complete = json_tokener_get_error(tok) == json_tokener_success;
+	for (size_t i = complete ? json_tokener_get_parse_end(tok) : len; i < len; i++)
+		complete = complete && (text[i] == '\0' || isspace((unsigned char)text[i]));
 	json_tokener_free(tok);
 	json_object *command = NULL, *reply;
 	if (!complete || !json_object_is_type(request, json_type_object) ||

@@ -408,6 +408,27 @@ test('the bus: a worker publishes through connectord, every subscriber gets what
   }
 });
 
+test('the control socket answers malformed requests with an error naming the field', { skip: !fs.existsSync(probe) && 'test_bus_probe not built' }, async () => {
+  const c = await startConnector({ workers: { 'http-api': standIn.ready } });
+  try {
+    const url = `ipc://${c.runtimeDir}/control.ipc`;
+    const ask = (text) => {
+      const r = spawnSync(probe, ['req', url, text], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    for (const bad of ['not json', '[]', '{"command":5}', '{"command":"status"} trailing'])
+      assert.match(ask(bad).error, /^command: expected a JSON object with a string "command"/, bad);
+    assert.match(ask('{"command":"frobnicate"}').error, /^command: unknown command "frobnicate"/);
+    assert.match(ask('{"command":"restart"}').error, /^module: expected the name of a module/);
+    assert.match(ask('{"command":"restart","module":"sync"}').error, /^module: sync is not enabled/);
+    assert.equal(ask('{"command":"health"}').healthy, true);
+    assert.equal((await c.status()).state, 'running', 'still serving');
+  } finally {
+    await c.cleanup();
+  }
+});
+
 test('a bad configuration makes connectord exit 78 naming the key; --check-config agrees', async () => {
   const c = new Connector({});
   fs.mkdirSync(c.dir, { recursive: true });

@@ -2,6 +2,7 @@
  * test_bus_probe.c: a command-line end of the event bus for end-to-end tests (not a test itself):
  *   test_bus_probe sub URL PREFIX COUNT TIMEOUT_MS   prints READY, then one JSON line per envelope
  *   test_bus_probe pub URL NAMESPACE ID DATA_JSON    publishes one envelope (target "did:e:probe")
+ *   test_bus_probe req URL TEXT                      sends TEXT as is to a control socket, prints the reply
  * Exit 0 when done, 1 on timeout or error (named on stderr).
  */
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <nng/supplemental/util/platform.h>
 
 #include "bus.h"
+#include "control.h"
 #include "timeutil.h"
 
 static int subscribe(const char *url, const char *prefix, int count, int timeout_ms)
@@ -75,12 +77,28 @@ static int publish(const char *url, const char *namespace_, const char *id, cons
 	return sent ? 0 : 1;
 }
 
+static int request(const char *url, const char *text)
+{
+	char *reply = NULL;
+	int rv = control_request(url, text, 5000, &reply);
+	if (rv != 0) {
+		fprintf(stderr, "%s: %s\n", url, control_strerror(rv));
+		return 1;
+	}
+	printf("%s\n", reply);
+	free(reply);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "req") == 0)
+		return request(argv[2], argv[3]);
 	if (argc == 6 && strcmp(argv[1], "sub") == 0)
 		return subscribe(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
 	if (argc == 6 && strcmp(argv[1], "pub") == 0)
 		return publish(argv[2], argv[3], argv[4], argv[5]);
-	fprintf(stderr, "usage: test_bus_probe sub URL PREFIX COUNT TIMEOUT_MS | pub URL NAMESPACE ID DATA_JSON\n");
+	fprintf(stderr, "usage: test_bus_probe sub URL PREFIX COUNT TIMEOUT_MS | pub URL NAMESPACE ID DATA_JSON | req "
+	                "URL TEXT\n");
 	return 2;
 }
