@@ -22,8 +22,8 @@
 
 #include <event2/event.h>
 
-#include "config.h" /* autoconf: PACKAGE_VERSION */
-#include "lib/config.h"
+#include "buildconfig.h" /* autoconf: PACKAGE_VERSION */
+#include "config.h"
 #include "log.h"
 #include "supervisor.h"
 #include "timeutil.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/config.h"
+#include "config.h"
 #include "log.h"
 #include "paths.h"
 #include "supervisor.h"
