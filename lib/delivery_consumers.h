@@ -43,7 +43,8 @@ void delivery_consumers_free(struct delivery_consumer_set *set);
 
 /*
  * In one transaction: registers (upserts, enables) every consumer of the set and disables every
- * enabled consumer not in it. Counts go to *registered and *disabled (may be NULL).
+ * enabled consumer not in it. Counts go to *registered and *disabled (may be NULL). An empty set on a
+ * schema without outbox tables is a no-op.
  */
 bool delivery_consumers_sync(struct db *db, const struct delivery_consumer_set *set, int *registered, int *disabled);
 

@@ -2,6 +2,12 @@
 -- Runs inside one transaction with search_path set to the account schema: never name the schema,
 -- never BEGIN/COMMIT here, never edit this file once released (add a higher-numbered file instead).
 
+-- Event data keeps the producer's exact JSON text (key order, no added spaces): webhook bodies must
+-- be byte-compatible with the original's JSON.stringify output, which jsonb's normalisation breaks.
+ALTER TABLE outbox_events ALTER COLUMN data DROP DEFAULT;
+ALTER TABLE outbox_events ALTER COLUMN data TYPE json USING data::json;
+ALTER TABLE outbox_events ALTER COLUMN data SET DEFAULT 'null'::json;
+
 -- One row per settled delivery attempt (the attempt log operators read). Attempts of a worker that
 -- died before settling leave no row here, but they are counted in outbox_deliveries.attempts.
 CREATE TABLE outbox_delivery_attempts (
