@@ -15,3 +15,16 @@ pkglibexec_PROGRAMS += connector-webhooks
 connector_webhooks_SOURCES = workers/webhooks/main.c workers/webhooks/webhooks.h workers/webhooks/sender.c \
 	workers/webhooks/oauth.c
 connector_webhooks_LDADD = $(CONNECTOR_LIBS)
+
+check_PROGRAMS += test_webhook
+TESTS += test_webhook
+test_webhook_SOURCES = tests/unit/test_webhook.c tests/unit/tap.h
+test_webhook_LDADD = $(CONNECTOR_LIBS)
+
+# the producer of the end-to-end tests, chaos test and bench (not a test by itself)
+check_PROGRAMS += test_webhook_produce
+test_webhook_produce_SOURCES = tests/unit/test_webhook_produce.c
+test_webhook_produce_LDADD = $(CONNECTOR_LIBS)
+
+TESTS += tests/e2e/webhooks.test.mjs
+EXTRA_DIST += tests/e2e/webhooks.test.mjs
