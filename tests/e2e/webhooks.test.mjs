@@ -49,6 +49,13 @@ function produceAsync(schema, namespace, count, extra = []) {
     : reject(new Error(`producer exited ${code}`)))));
 }
 
+const ctlDriver = path.join(builddir, 'test_webhook_ctl');
+function ctl(c, ...args) {
+  const flags = args[0] === '--json' ? [args.shift()] : [];
+  const r = spawnSync(ctlDriver, ['--runtime-dir', c.runtimeDir, ...flags, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 // An HTTP receiver recording every request; respond(req, body, rec) returns {status, headers, body}.
 async function receiver(respond = () => ({ status: 200 })) {
   const requests = [];
@@ -59,8 +66,8 @@ async function receiver(respond = () => ({ status: 200 })) {
       const rec = { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       requests.push(rec);
       const r = respond(req, rec) ?? { status: 200 };
-      res.writeHead(r.status, r.headers ?? {});
-      res.end(r.body ?? '');
+      const answer = () => { if (!res.destroyed) { res.writeHead(r.status, r.headers ?? {}); res.end(r.body ?? ''); } };
+      if (r.delayMs) setTimeout(answer, r.delayMs); else answer();
     });
   });
   server.keepAliveTimeout = 30000;
@@ -222,17 +229,19 @@ test('retries on 500 and timeouts with Retry-After, dead letter after the schedu
     seen.set(rec.url + rec.body, n);
     if (rec.url === '/flaky') return n === 1 ? { status: 500 } : n === 2 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 };
     if (rec.url === '/gone') return { status: 410 };
+    if (rec.url === '/slow') return n === 1 ? { status: 200, delayMs: 3000 } : { status: 200 };
     return { status: 503 };
   });
   const schema = newSchema('retry');
   const c = await startWith(schema, {
     retrySchedule: [100, 100, 100],
     requestTimeoutMs: 2000,
-    targets: { flaky: { url: `${recv.url}/flaky` }, gone: { url: `${recv.url}/gone` }, down: { url: `${recv.url}/down` } },
+    targets: { flaky: { url: `${recv.url}/flaky` }, gone: { url: `${recv.url}/gone` }, down: { url: `${recv.url}/down` }, slow: { url: `${recv.url}/slow` } },
     webhooks: [
       { triggers: ['transport.messageReceived'], target: 'flaky' },
       { triggers: ['transport.messageReceived'], target: 'gone' },
       { triggers: ['transport.messageReceived'], target: 'down' },
+      { triggers: ['transport.messageReceived'], target: 'slow' },
     ],
   });
   try {
@@ -244,7 +253,11 @@ test('retries on 500 and timeouts with Retry-After, dead letter after the schedu
       ['webhook:1:flaky', 'delivered', '3'],
       ['webhook:2:gone', 'failed', '1'],
       ['webhook:3:down', 'failed', '4'],
+      ['webhook:4:slow', 'delivered', '2'],
     ]);
+    const slow = sql(schema, `SELECT outcome, error FROM outbox_delivery_attempts WHERE consumer_id = 'webhook:4:slow' ORDER BY attempt`);
+    assert.equal(slow[0][0], 'retry');
+    assert.match(slow[0][1], /timed out/i, 'the 2 s request timeout ends the first attempt');
     const flaky = recv.requests.filter((r) => r.url === '/flaky');
     assert.ok(flaky[2].at - flaky[1].at >= 900, `Retry-After: 1 honoured (${flaky[2].at - flaky[1].at} ms)`);
     const attempts = sql(schema, `SELECT consumer_id, attempt, outcome, coalesce(http_status, 0), error
@@ -253,7 +266,24 @@ test('retries on 500 and timeouts with Retry-After, dead letter after the schedu
       [['1', 'retry', '500'], ['2', 'retry', '429'], ['3', 'delivered', '200']]);
     assert.deepEqual(attempts.filter((a) => a[0] === 'webhook:3:down').map((a) => a[2]), ['retry', 'retry', 'retry', 'failed']);
     assert.equal(sql(schema, `SELECT last_error FROM outbox_deliveries WHERE consumer_id = 'webhook:2:gone'`)[0][0], 'HTTP 410');
-    assert.ok(id);
+    // operators: overview, dead letters, one event, replay (connectorctl deliveries ...)
+    const overview = ctl(c, '--json', 'deliveries');
+    assert.equal(overview.code, 0, overview.stderr);
+    const down = JSON.parse(overview.stdout).consumers.find((x) => x.consumerId === 'webhook:3:down');
+    assert.deepEqual([down.deadLetters, down.pending, down.attempts, down.lastError, down.oldestUndeliveredAgeMs],
+      [1, 0, 4, 'HTTP 503', null]);
+    assert.match(ctl(c, 'deliveries').stdout, /webhook:3:down\s+webhook\s+true\s+0\s+0\s+0\s+1/);
+    const dead = JSON.parse(ctl(c, '--json', 'deliveries', 'dead').stdout).deadLetters;
+    assert.deepEqual(dead.map((d) => d.consumerId).sort(), ['webhook:2:gone', 'webhook:3:down']);
+    assert.ok(dead.every((d) => d.eventId === id && d.namespace === 'transport.messageReceived'));
+    const event = JSON.parse(ctl(c, 'deliveries', 'event', id).stdout);
+    assert.equal(event.deliveries.find((d) => d.consumerId === 'webhook:1:flaky').attemptLog.length, 3);
+    const downBefore = recv.requests.filter((r) => r.url === '/down').length;
+    const replay = JSON.parse(ctl(c, 'deliveries', 'replay', 'webhook:3:down').stdout);
+    assert.equal(replay.replayed, 1);
+    await waitUntil(() => recv.requests.filter((r) => r.url === '/down').length >= downBefore + 4, 10000, 'replayed attempts');
+    await waitUntil(() => states()[2][1] === 'failed', 5000, 'dead again');
+    assert.equal(ctl(c, 'deliveries', 'bogus').code, 78);
   } finally {
     await c.cleanup();
     await recv.close();

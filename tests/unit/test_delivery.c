@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "delivery.h"
+#include "delivery_admin.h"
 #include "delivery_consumers.h"
 #include "migrate.h"
 #include "outbox.h"
@@ -242,6 +243,74 @@ static void test_lease_takeover(struct db *producer)
 	event_base_free(base);
 }
 
+static json_object *consumer_entry(json_object *overview, const char *id)
+{
+	json_object *list = NULL;
+	json_object_object_get_ex(overview, "consumers", &list);
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *c = json_object_array_get_idx(list, i), *v = NULL;
+		if (json_object_object_get_ex(c, "consumerId", &v) && strcmp(json_object_get_string(v), id) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static int64_t int_field(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : -1;
+}
+
+/* After test_dead_letter: operators see the dead letters and replay them. */
+static void test_admin_replay(struct db *db)
+{
+	json_object *overview = delivery_admin_overview(db);
+	json_object *dead = consumer_entry(overview, "c-dead");
+	ok(dead && int_field(dead, "deadLetters") == 5 && int_field(dead, "attempts") == 10,
+	   "overview: 5 dead letters, 10 attempts");
+	json_object *err = NULL;
+	ok(dead && json_object_object_get_ex(dead, "lastError", &err) &&
+	           strcmp(json_object_get_string(err), "HTTP 503") == 0,
+	   "overview: last error");
+	json_object *retry = consumer_entry(overview, "c-retry");
+	ok(retry && int_field(retry, "delivered") == 40 &&
+	           json_object_object_get_ex(retry, "oldestUndeliveredAgeMs", &err) && err == NULL,
+	   "overview: a drained consumer has no undelivered age");
+	json_object_put(overview);
+	json_object *list = delivery_admin_dead_letters(db, "c-dead", 3);
+	json_object *items = NULL;
+	json_object_object_get_ex(list, "deadLetters", &items);
+	is_int(json_object_array_length(items), 3, "dead letters listed with a limit");
+	json_object *first = json_object_array_get_idx(items, 0), *id = NULL;
+	json_object_object_get_ex(first, "eventId", &id);
+	char event_id[OUTBOX_EVENT_ID_LEN];
+	snprintf(event_id, sizeof(event_id), "%s", json_object_get_string(id));
+	json_object_put(list);
+	json_object *event = delivery_admin_event(db, event_id);
+	json_object *deliveries = NULL;
+	json_object_object_get_ex(event, "deliveries", &deliveries);
+	json_object *log = NULL;
+	json_object_object_get_ex(json_object_array_get_idx(deliveries, 0), "attemptLog", &log);
+	is_int(json_object_array_length(log), 2, "event view: the attempt log of a dead letter");
+	json_object_put(event);
+	int64_t n = -1;
+	ok(!delivery_admin_replay(db, NULL, "not-a-uuid", &n) && strstr(db_error(db), "event id"),
+	   "replay refuses a bad event id");
+	ok(delivery_admin_replay(db, "c-dead", event_id, &n) && n == 1, "replay one event");
+	ok(delivery_admin_replay(db, "c-dead", NULL, &n) && n == 4, "replay the consumer's other dead letters");
+	struct event_base *base = event_base_new();
+	struct db *wdb = open_db("test-delivery");
+	struct sender s = {0};
+	struct delivery_loop *loop = make_loop(base, wdb, "c-dead", "w1", &s, NULL);
+	delivery_loop_start(loop);
+	struct wait_state w = {"consumer_id = 'c-dead' AND state = 'delivered'", 5};
+	run_until(base, rows_reached, &w, 10000);
+	is_int(count_where(w.where), 5, "replayed dead letters are delivered");
+	delivery_loop_free(loop);
+	db_free(wdb);
+	event_base_free(base);
+}
+
 struct pair {
 	struct sender *a, *b;
 	int want;
@@ -384,6 +453,7 @@ int main(void)
 	}
 	test_delivered_and_retried(db);
 	test_dead_letter(db);
+	test_admin_replay(db);
 	test_async_and_release(db);
 	test_lease_takeover(db);
 	test_two_loops(db);

@@ -2,7 +2,8 @@
 # tests and benchmark (issue 6; doc/delivery.md).
 libconnector_a_SOURCES += lib/delivery.c lib/delivery.h lib/delivery_schedule.c \
 	lib/delivery_consumers.c lib/delivery_consumers.h \
-	lib/delivery_webhook.h lib/delivery_webhook_config.c lib/delivery_webhook_wire.c
+	lib/delivery_webhook.h lib/delivery_webhook_config.c lib/delivery_webhook_wire.c \
+	lib/delivery_admin.c lib/delivery_admin.h
 dist_sql_DATA += sql/0002_delivery.sql
 EXTRA_DIST += doc/delivery.md
 
@@ -28,3 +29,11 @@ test_webhook_produce_LDADD = $(CONNECTOR_LIBS)
 
 TESTS += tests/e2e/webhooks.test.mjs
 EXTRA_DIST += tests/e2e/webhooks.test.mjs
+
+# connectorctl deliveries (supervisor/ctl_deliveries.c; connectorctl.c dispatches to it once hooked)
+# and its stand-in driver for the end-to-end tests
+EXTRA_DIST += supervisor/ctl_deliveries.c supervisor/ctl_deliveries.h
+check_PROGRAMS += test_webhook_ctl
+test_webhook_ctl_SOURCES = tests/unit/test_webhook_ctl.c supervisor/ctl_deliveries.c supervisor/ctl_deliveries.h \
+	supervisor/settings.c supervisor/supervisor.h supervisor/backoff.c supervisor/backoff.h
+test_webhook_ctl_LDADD = $(CONNECTOR_LIBS)
