@@ -37,3 +37,5 @@ check_PROGRAMS += test_webhook_ctl
 test_webhook_ctl_SOURCES = tests/unit/test_webhook_ctl.c supervisor/ctl_deliveries.c supervisor/ctl_deliveries.h \
 	supervisor/settings.c supervisor/supervisor.h supervisor/backoff.c supervisor/backoff.h
 test_webhook_ctl_LDADD = $(CONNECTOR_LIBS)
+TESTS += tests/e2e/chaos-webhooks.test.mjs
+EXTRA_DIST += tests/e2e/chaos-webhooks.test.mjs
