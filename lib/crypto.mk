@@ -1,1 +1,14 @@
-# lib/crypto.mk: owned by its area; see Makefile.am
+# lib/crypto.mk: the enmeshed crypto library on libsodium (lib/crypto/, lib/base64.*), its unit
+# tests and its benchmark. Owned by the crypto area; see Makefile.am.
+libconnector_a_SOURCES += lib/base64.c lib/base64.h \
+	lib/crypto/error.c lib/crypto/error.h \
+	lib/crypto/jsonutil.c lib/crypto/jsonutil.h \
+	lib/crypto/signature.c lib/crypto/signature.h \
+	lib/crypto/address.c lib/crypto/address.h
+
+EXTRA_DIST += tests/data/crypto-vectors.json tests/unit/test_crypto_common.h
+
+check_PROGRAMS += test_crypto_identity
+TESTS += test_crypto_identity
+test_crypto_identity_SOURCES = tests/unit/test_crypto_identity.c tests/unit/test_crypto_common.h
+test_crypto_identity_LDADD = $(CONNECTOR_LIBS)
