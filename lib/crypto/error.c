@@ -69,3 +69,11 @@ void ecrypto_free_text(char *s)
 	sodium_memzero(s, strlen(s));
 	free(s);
 }
+
+void ecrypto_free_bytes(void *p, size_t n)
+{
+	if (!p)
+		return;
+	sodium_memzero(p, n);
+	free(p);
+}

@@ -8,6 +8,8 @@
 #ifndef CONNECTOR_CRYPTO_ERROR_H
 #define CONNECTOR_CRYPTO_ERROR_H
 
+#include <stddef.h>
+
 enum ecrypto_err {
 	ECRYPTO_OK = 0,
 	ECRYPTO_ERR_JSON,         /* input is not (the expected kind of) JSON */
@@ -42,5 +44,7 @@ enum ecrypto_err ecrypto_init(void);
 
 /* Wipes and frees a string returned by this library (JSON or base64 that may hold key material). */
 void ecrypto_free_text(char *s);
+/* Wipes n bytes and frees them (decrypted plaintext). NULL is fine. */
+void ecrypto_free_bytes(void *p, size_t n);
 
 #endif

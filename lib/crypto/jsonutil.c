@@ -152,6 +152,18 @@ enum ecrypto_err ej_object(const json_object *obj, const char *path, const char 
 	return ECRYPTO_OK;
 }
 
+enum ecrypto_err ej_sub(const json_object *obj, const char *path, const char *name, ej_reader rd, void *out,
+                        struct ecrypto_why *why)
+{
+	json_object *child;
+	char sub[200];
+	enum ecrypto_err err = ej_object(obj, path, name, &child, why);
+	if (err)
+		return err;
+	snprintf(sub, sizeof(sub), "%s.%s", path, name);
+	return rd(child, sub, out, why);
+}
+
 enum ecrypto_err ej_string(const json_object *obj, const char *path, const char *name, const char **out, size_t *len,
                            struct ecrypto_why *why)
 {

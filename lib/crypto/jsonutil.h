@@ -32,6 +32,9 @@ json_object *ej_field(const json_object *obj, const char *name);
 /* Required JSON object field. */
 enum ecrypto_err ej_object(const json_object *obj, const char *path, const char *name, json_object **out,
                            struct ecrypto_why *why);
+/* Required object field read with rd; errors name path.name. */
+enum ecrypto_err ej_sub(const json_object *obj, const char *path, const char *name, ej_reader rd, void *out,
+                        struct ecrypto_why *why);
 /* Required string field; *out points into obj. */
 enum ecrypto_err ej_string(const json_object *obj, const char *path, const char *name, const char **out, size_t *len,
                            struct ecrypto_why *why);

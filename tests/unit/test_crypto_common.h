@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
+
 __attribute__((unused)) static json_object *vectors_load(void)
 {
 	const char *src = getenv("CONNECTOR_SRCDIR");
@@ -70,6 +72,67 @@ __attribute__((unused)) static int eq_hex(const unsigned char *b, size_t n, cons
 	int r = strcmp(h, hex) == 0;
 	free(h);
 	return r;
+}
+
+/* The three handshake results of relationshipHandshake, built from the vector inputs. */
+struct handshake {
+	struct ecrypto_template_public_key template_pub;
+	struct ecrypto_exchange_keypair template_kp;
+	struct ecrypto_sig_public_key templator_identity;
+	struct ecrypto_rel_request_secrets request;
+	struct ecrypto_rel_public_request public_request;
+	struct ecrypto_rel_secrets templator;
+	struct ecrypto_rel_public_response public_response;
+	struct ecrypto_rel_secrets requestor;
+	enum ecrypto_err create_err, templator_err, requestor_err;
+};
+
+__attribute__((unused)) static void handshake_build(json_object *V, struct handshake *h)
+{
+	struct ecrypto_rel_fresh rq, tp;
+	struct ecrypto_sig_keypair identity;
+	unsigned char b[32];
+	memset(h, 0, sizeof(*h));
+	memset(&rq, 0, sizeof(rq));
+	memset(&tp, 0, sizeof(tp));
+	vhex(V, "relationshipHandshake.inputs.templateExchange_sk_hex", b, 32);
+	ecrypto_exchange_keypair_from_private(b, &h->template_kp);
+	h->template_pub.key = h->template_kp.pub;
+	ecrypto_template_public_key_from_json(vstr(V, "relationshipHandshake.inputs.templateKey_json"),
+	                                      &h->template_pub, NULL);
+	vhex(V, "relationshipHandshake.inputs.templatorIdentity_seed_hex", b, 32);
+	ecrypto_sig_keypair_from_seed(b, &identity);
+	h->templator_identity = identity.pub;
+	ecrypto_sig_keypair_wipe(&identity);
+
+	vhex(V, "relationshipHandshake.inputs.requestor_exchange_sk_hex", b, 32);
+	ecrypto_exchange_keypair_from_private(b, &rq.exchange);
+	vhex(V, "relationshipHandshake.inputs.requestor_ephemeral_sk_hex", b, 32);
+	ecrypto_exchange_keypair_from_private(b, &rq.ephemeral);
+	vhex(V, "relationshipHandshake.inputs.requestor_relationshipSignature_seed_hex", b, 32);
+	ecrypto_sig_keypair_from_seed(b, &rq.signature);
+	vhex(V, "relationshipHandshake.inputs.requestNonce_hex", rq.nonce, 24);
+
+	vhex(V, "relationshipHandshake.inputs.templator_exchange_sk_hex", b, 32);
+	ecrypto_exchange_keypair_from_private(b, &tp.exchange);
+	vhex(V, "relationshipHandshake.inputs.templator_relationshipSignature_seed_hex", b, 32);
+	ecrypto_sig_keypair_from_seed(b, &tp.signature);
+	vhex(V, "relationshipHandshake.inputs.templatorTransmitNonce_hex", tp.nonce, 24);
+
+	h->create_err =
+	        ecrypto_rel_request_secrets_create(&h->template_pub, &h->templator_identity, &rq, &h->request, NULL);
+	ecrypto_rel_request_secrets_public(&h->request, &h->public_request);
+	h->templator_err =
+	        ecrypto_rel_secrets_from_request(&h->public_request, &h->template_kp, &tp, &h->templator, NULL);
+	ecrypto_rel_secrets_public_response(&h->templator, &h->public_response);
+	h->requestor_err = ecrypto_rel_secrets_from_response(&h->public_response, &h->request, &h->requestor, NULL);
+	sodium_memzero(&rq, sizeof(rq));
+	sodium_memzero(&tp, sizeof(tp));
+}
+
+__attribute__((unused)) static void handshake_wipe(struct handshake *h)
+{
+	sodium_memzero(h, sizeof(*h));
 }
 
 #endif
