@@ -25,3 +25,8 @@ check_PROGRAMS += test_crypto_vectors
 TESTS += test_crypto_vectors
 test_crypto_vectors_SOURCES = tests/unit/test_crypto_vectors.c tests/unit/test_crypto_common.h
 test_crypto_vectors_LDADD = $(CONNECTOR_LIBS)
+
+check_PROGRAMS += test_crypto_records
+TESTS += test_crypto_records
+test_crypto_records_SOURCES = tests/unit/test_crypto_records.c tests/unit/test_crypto_common.h
+test_crypto_records_LDADD = $(CONNECTOR_LIBS)
