@@ -30,3 +30,13 @@ check_PROGRAMS += test_crypto_records
 TESTS += test_crypto_records
 test_crypto_records_SOURCES = tests/unit/test_crypto_records.c tests/unit/test_crypto_common.h
 test_crypto_records_LDADD = $(CONNECTOR_LIBS)
+
+check_PROGRAMS += test_crypto_fuzz
+TESTS += test_crypto_fuzz
+test_crypto_fuzz_SOURCES = tests/unit/test_crypto_fuzz.c tests/unit/test_crypto_common.h
+test_crypto_fuzz_LDADD = $(CONNECTOR_LIBS)
+
+check_PROGRAMS += test_crypto_errors
+TESTS += test_crypto_errors
+test_crypto_errors_SOURCES = tests/unit/test_crypto_errors.c tests/unit/test_crypto_common.h
+test_crypto_errors_LDADD = $(CONNECTOR_LIBS)
