@@ -40,3 +40,9 @@ check_PROGRAMS += test_crypto_errors
 TESTS += test_crypto_errors
 test_crypto_errors_SOURCES = tests/unit/test_crypto_errors.c tests/unit/test_crypto_common.h
 test_crypto_errors_LDADD = $(CONNECTOR_LIBS)
+
+# Benchmark (bench/crypto/run.sh builds it optimised and prints the table).
+noinst_PROGRAMS += bench_crypto
+bench_crypto_SOURCES = bench/crypto/bench_crypto.c
+bench_crypto_LDADD = $(CONNECTOR_LIBS)
+dist_noinst_SCRIPTS += bench/crypto/run.sh

@@ -51,6 +51,55 @@ static void test_base64(void)
 	is_str(b64_encode(B64_URL, (const uint8_t *)"\xfb\xff", 2, enc), "-_8", "b64url encodes without padding");
 }
 
+/* The table codec (long data) must agree with libsodium and be as strict. */
+static void test_base64_long(void)
+{
+	static uint8_t bin[700], back[700];
+	static char mine[1000], ref[1000], err[160];
+	int agree = 1, strict = 1;
+	randombytes_buf(bin, sizeof(bin));
+	for (size_t n = 0; n < sizeof(bin); n += 7) {
+		for (int v = 0; v < 2; v++) {
+			int sv = v == B64_URL ? sodium_base64_VARIANT_URLSAFE_NO_PADDING
+			                      : sodium_base64_VARIANT_ORIGINAL;
+			size_t got;
+			b64_encode((enum b64_variant)v, bin, n, mine);
+			sodium_bin2base64(ref, sizeof(ref), bin, n, sv);
+			agree &= strcmp(mine, ref) == 0;
+			agree &= b64_decode((enum b64_variant)v, mine, strlen(mine), back, sizeof(back), &got, err,
+			                    sizeof(err)) &&
+			         got == n && memcmp(back, bin, n) == 0;
+			if (n % 3 != 0 && n > 0) { /* flip the unused low bits of the last character */
+				size_t len = strlen(mine), last = len - 1;
+				while (mine[last] == '=')
+					last--;
+				mine[last] = 'B'; /* value 1: sets a bit that the encoding leaves zero */
+				strict &= !b64_decode((enum b64_variant)v, mine, len, back, sizeof(back), &got, err,
+				                      sizeof(err));
+			}
+		}
+	}
+	ok(agree, "table codec and libsodium agree on every length 0..700 (both alphabets)");
+	ok(strict, "set trailing bits are rejected at every length (both codecs)");
+	memset(mine, 'A', 400);
+	mine[400] = 0;
+	mine[399] = 'B';
+	size_t got;
+	ok(b64_decode(B64_URL, mine, 400, back, sizeof(back), &got, err, sizeof(err)) && got == 300,
+	   "400 characters ending in B decode (no partial group)");
+	mine[398] = 'B';
+	mine[399] = 0;
+	ok(!b64_decode(B64_URL, mine, 399, back, sizeof(back), &got, err, sizeof(err)) && strstr(err, "trailing bits"),
+	   "long input with set trailing bits is rejected: %s", err);
+	memset(mine, 'A', 400);
+	mine[300] = '/';
+	ok(!b64_decode(B64_URL, mine, 400, back, sizeof(back), &got, err, sizeof(err)) && strstr(err, "offset 300"),
+	   "long input with a standard character is rejected at its offset: %s", err);
+	mine[300] = '=';
+	ok(!b64_decode(B64_URL, mine, 400, back, sizeof(back), &got, err, sizeof(err)) && strstr(err, "padding"),
+	   "long input with '=' inside is rejected: %s", err);
+}
+
 static void test_cipher_errors(void)
 {
 	struct ecrypto_cipher c;
@@ -316,6 +365,7 @@ static void test_reference_errors(void)
 int main(void)
 {
 	test_base64();
+	test_base64_long();
 	test_cipher_errors();
 	test_key_errors();
 	test_state_and_secrets_errors();
