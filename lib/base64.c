@@ -133,15 +133,18 @@ size_t b64_decoded_max(size_t in_len)
 	return in_len / 4 * 3 + 3;
 }
 
+/* Names the offending character without echoing alphabet characters (they may be key material). */
 static bool describe_char(enum b64_variant v, char c, size_t at, char *err, size_t errlen)
 {
 	unsigned char u = (unsigned char)c;
 	if (v == B64_URL && c == '=')
 		snprintf(err, errlen, "padding '=' at offset %zu is not allowed in base64url", at);
 	else if (v == B64_URL && (c == '+' || c == '/'))
-		snprintf(err, errlen, "'%c' at offset %zu is standard base64, expected base64url (-_)", c, at);
+		snprintf(err, errlen, "standard base64 character ('+' or '/') at offset %zu, expected base64url (-_)",
+		         at);
 	else if (v == B64_STD && (c == '-' || c == '_'))
-		snprintf(err, errlen, "'%c' at offset %zu is base64url, expected standard base64 (+/)", c, at);
+		snprintf(err, errlen, "base64url character ('-' or '_') at offset %zu, expected standard base64 (+/)",
+		         at);
 	else if (u >= 0x21 && u < 0x7f)
 		snprintf(err, errlen, "'%c' at offset %zu is not a base64 character", c, at);
 	else

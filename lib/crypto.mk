@@ -12,7 +12,8 @@ libconnector_a_SOURCES += lib/base64.c lib/base64.h \
 	lib/crypto/hash.c lib/crypto/hash.h \
 	lib/crypto/state.c lib/crypto/state.h \
 	lib/crypto/relationship.c lib/crypto/relationship_json.c lib/crypto/relationship.h \
-	lib/crypto/reference.c lib/crypto/reference.h lib/crypto/crypto.h
+	lib/crypto/reference.c lib/crypto/reference_json.c lib/crypto/reference.h \
+	lib/crypto/reference_check.h lib/crypto/crypto.h
 
 EXTRA_DIST += tests/data/crypto-vectors.json tests/unit/test_crypto_common.h
 

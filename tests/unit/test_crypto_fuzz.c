@@ -48,6 +48,16 @@ WRAP(p_secrets, struct ecrypto_rel_secrets, ecrypto_rel_secrets_from_json(text, 
 WRAP(p_reference, struct ecrypto_reference, ecrypto_reference_parse(text, ECRYPTO_REF_ANY, &out, why),
      ecrypto_reference_free(&out))
 
+static enum ecrypto_err p_reference_json(const char *text, struct ecrypto_why *why, int *zeroed)
+{
+	struct ecrypto_reference out;
+	static const struct ecrypto_reference zero;
+	enum ecrypto_err err = ecrypto_reference_from_json(text, ECRYPTO_REF_ANY, &out, why);
+	*zeroed = err == ECRYPTO_OK || memcmp(&out, &zero, sizeof(out)) == 0;
+	ecrypto_reference_free(&out);
+	return err;
+}
+
 static enum ecrypto_err p_address(const char *text, struct ecrypto_why *why, int *zeroed)
 {
 	*zeroed = 1;
@@ -102,6 +112,7 @@ static const struct target TARGETS[] = {
         {"reference (truncated, url, forIdentity)", p_reference, "references.vectors.2.truncated"},
         {"reference (url)", p_reference, "references.vectors.3.url_withAppId"},
         {"address", p_address, "address.vectors.1.address"},
+        {"reference JSON", p_reference_json, "reference_json"},
         {"identity challenge: public key", p_challenge_key, "identityCreation.identityPublicKey_param"},
         {"identity challenge: signature", p_challenge_sig, NULL},
 };
@@ -205,9 +216,17 @@ int main(void)
 	challenge_text = vstr(sc, "challenge");
 	challenge_sig = vstr(sc, "signature");
 	challenge_key = vstr(V, "identityCreation.identityPublicKey_param");
+	struct ecrypto_reference ref;
+	ecrypto_reference_parse(vstr(V, "references.vectors.3.truncated"), ECRYPTO_REF_ANY, &ref, NULL);
+	strcpy(ref.for_identity_truncated, "1a2b");
+	char *reference_json = NULL;
+	ecrypto_reference_to_json(&ref, &reference_json, NULL);
+	ecrypto_reference_free(&ref);
 	for (size_t i = 0; i < sizeof(TARGETS) / sizeof(TARGETS[0]); i++) {
 		const struct target *t = &TARGETS[i];
-		const char *valid = t->vector ? vstr(V, t->vector) : challenge_sig;
+		const char *valid = !t->vector                                 ? challenge_sig
+		                    : strcmp(t->vector, "reference_json") == 0 ? reference_json
+		                                                               : vstr(V, t->vector);
 		struct ecrypto_why why = {{0}};
 		int zeroed;
 		if (!ok(t->parse(valid, &why, &zeroed) == ECRYPTO_OK, "%s: the valid sample parses %s", t->name,
@@ -217,6 +236,7 @@ int main(void)
 		fuzz_random(t, 400);
 		fuzz_mutations(t, valid, 400);
 	}
+	free(reference_json);
 	json_object_put(sc);
 	json_object_put(V);
 	return tap_done();
