@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import {
-  Connector, freePort, processesInGroups, runConnectord, sleep, standIn, startConnector,
+  Connector, deepMerge, freePort, processesInGroups, runConnectord, sleep, standIn, startConnector,
 } from './lib/connector.mjs';
 
 const twoApiWorkers = { modules: { coreHttpApi: { workers: 2 } } };
@@ -424,6 +424,29 @@ test('the control socket answers malformed requests with an error naming the fie
     assert.match(ask('{"command":"restart","module":"sync"}').error, /^module: sync is not enabled/);
     assert.equal(ask('{"command":"health"}').healthy, true);
     assert.equal((await c.status()).state, 'running', 'still serving');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('a changed module restarts its instances one at a time: the module keeps serving', async () => {
+  const c = await startConnector({ config: { modules: { coreHttpApi: { workers: 3 } } }, workers: { 'http-api': standIn.slowReady } });
+  try {
+    const before = await c.workerPids('coreHttpApi');
+    c.writeConfig(deepMerge(c.config, { modules: { coreHttpApi: { docs: { enabled: true } } } }));
+    await c.reload();
+    let polls = 0;
+    const s = await c.waitFor((st) => {
+      const workers = c.module(st, 'coreHttpApi').workers;
+      polls++;
+      assert.ok(workers.filter((w) => w.state === 'running').length >= 2,
+        `at most one instance is down at a time: ${JSON.stringify(workers.map((w) => w.state))}`);
+      return st.configGeneration === 2 && workers.every((w, i) => w.pid !== before[i] && w.state === 'running');
+    }, 15000, 'every instance restarted');
+    assert.ok(polls > 3, 'the restart was observed while it happened');
+    assert.equal(c.module(s, 'coreHttpApi').workers.length, 3);
+    const order = [...c.logs.matchAll(/http-api\[(\d)\] pid \d+ (stopped|ready)/g)].slice(3).map((m) => `${m[1]}${m[2][0]}`);
+    assert.deepEqual(order, ['1s', '1r', '2s', '2r', '3s', '3r']);
   } finally {
     await c.cleanup();
   }

@@ -32,6 +32,7 @@ export const connectorctlPath = path.join(builddir, 'connectorctl');
 export const standIn = {
   ready: '#!/bin/sh\necho "STATUS stand-in $CONNECTOR_WORKER_MODULE" >&3\necho READY >&3\n' +
     'while :; do echo HEARTBEAT >&3; sleep 0.1; done\n',
+  slowReady: '#!/bin/sh\nsleep 0.3\necho READY >&3\nwhile :; do echo HEARTBEAT >&3; sleep 0.1; done\n',
   crash: '#!/bin/sh\nexit 1\n',
   configError: '#!/bin/sh\nexit 78\n',
   ignoreTerm: "#!/bin/sh\ntrap '' TERM INT\necho READY >&3\nwhile :; do echo HEARTBEAT >&3; sleep 0.1; done\n",
