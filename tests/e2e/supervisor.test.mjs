@@ -293,6 +293,35 @@ test('a worker that ignores SIGTERM is SIGKILLed with its process group after th
   }
 });
 
+test('a second SIGTERM during the stop kills every worker at once', async () => {
+  const c = await startConnector({ config: { supervisor: { shutdownGraceMs: 60000 } }, workers: { 'http-api': standIn.ignoreTerm } });
+  try {
+    const pids = await c.workerPids('coreHttpApi');
+    process.kill(c.pid, 'SIGTERM');
+    await c.waitFor((st) => st.state === 'stopping', 5000, 'the stop to begin');
+    const { code } = await c.stop({ signal: 'SIGTERM', timeoutMs: 10000 });
+    assert.equal(code, 0);
+    assert.deepEqual(processesInGroups(pids), []);
+    assert.match(c.logs, /second stop signal: killing every worker now/);
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('notify lines: split writes are joined, unknown and overlong lines are ignored', async () => {
+  const noisy = '#!/bin/sh\nprintf "HELLO\\n" >&3\nprintf "%0400d\\n" 0 >&3\nprintf "STATUS half" >&3\nsleep 0.1\n' +
+    'printf " and half\\nREA" >&3\nsleep 0.1\nprintf "DY\\n" >&3\nwhile :; do echo HEARTBEAT >&3; sleep 0.1; done\n';
+  const c = await startConnector({ workers: { 'http-api': noisy } });
+  try {
+    const w = worker(await c.status(), 'coreHttpApi', 1);
+    assert.equal(w.state, 'running');
+    assert.equal(w.status, 'half and half');
+    assert.match(c.logs, /http-api\[1\]: unknown notify line ignored/);
+  } finally {
+    await c.cleanup();
+  }
+});
+
 test('missing heartbeats get a worker killed and restarted', async () => {
   const c = await startConnector({
     config: { supervisor: { heartbeatTimeoutMs: 500, restartBackoffFloorMs: 50 } },
