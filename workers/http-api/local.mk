@@ -1,1 +1,14 @@
-# workers/http-api/local.mk: owned by its area; see Makefile.am
+# workers/http-api/local.mk: the HTTP worker connector-http-api, its process-free helpers in lib/,
+# unit and end-to-end tests, and the HTTP benchmark.
+libconnector_a_SOURCES += lib/api_error.c lib/api_error.h lib/http_query.c lib/http_query.h \
+	lib/http_router.c lib/http_router.h lib/http_accept.c lib/http_accept.h \
+	lib/http_auth.c lib/http_auth.h lib/http_counters.c lib/http_counters.h
+
+check_PROGRAMS += test_http_error test_http_router test_http_auth
+TESTS += test_http_error test_http_router test_http_auth
+test_http_error_SOURCES = tests/unit/test_http_error.c tests/unit/tap.h
+test_http_error_LDADD = $(CONNECTOR_LIBS)
+test_http_router_SOURCES = tests/unit/test_http_router.c tests/unit/tap.h
+test_http_router_LDADD = $(CONNECTOR_LIBS)
+test_http_auth_SOURCES = tests/unit/test_http_auth.c tests/unit/tap.h
+test_http_auth_LDADD = $(CONNECTOR_LIBS)
