@@ -2,7 +2,18 @@
 # unit and end-to-end tests, and the HTTP benchmark.
 libconnector_a_SOURCES += lib/api_error.c lib/api_error.h lib/http_query.c lib/http_query.h \
 	lib/http_router.c lib/http_router.h lib/http_accept.c lib/http_accept.h \
-	lib/http_auth.c lib/http_auth.h lib/http_counters.c lib/http_counters.h
+	lib/http_auth.c lib/http_auth.h lib/http_counters.c lib/http_counters.h \
+	lib/http_cors.c lib/http_cors.h lib/health_probe.c lib/health_probe.h
+
+pkglibexec_PROGRAMS += connector-http-api
+connector_http_api_SOURCES = workers/http-api/main.c workers/http-api/server.c workers/http-api/server.h \
+	workers/http-api/routes.c workers/http-api/health.c workers/http-api/monitoring.c
+# Build facts for /Monitoring/Version, taken when monitoring.c is compiled (cheap; "unknown" outside git).
+connector_http_api_CPPFLAGS = $(AM_CPPFLAGS) -DHTTP_PACKAGE_VERSION='"$(PACKAGE_VERSION)"' \
+	-DHTTP_BUILD_COMMIT="\"$$(git -C $(top_srcdir) rev-parse --short=12 HEAD 2>/dev/null || echo unknown)\"" \
+	-DHTTP_BUILD_DATE="\"$$(date -u +%Y-%m-%dT%H:%M:%SZ)\"" \
+	-DHTTP_BUILD_NUMBER="\"$${BUILD_NUMBER:-unknown}\""
+connector_http_api_LDADD = $(CONNECTOR_LIBS)
 
 check_PROGRAMS += test_http_error test_http_router test_http_auth
 TESTS += test_http_error test_http_router test_http_auth
