@@ -23,3 +23,6 @@ test_http_router_SOURCES = tests/unit/test_http_router.c tests/unit/tap.h
 test_http_router_LDADD = $(CONNECTOR_LIBS)
 test_http_auth_SOURCES = tests/unit/test_http_auth.c tests/unit/tap.h
 test_http_auth_LDADD = $(CONNECTOR_LIBS)
+
+TESTS += tests/e2e/http.test.mjs
+EXTRA_DIST += tests/e2e/http.test.mjs

@@ -103,6 +103,20 @@ static struct exchange *exchange_new(struct http_server *server, struct evhttp_r
 	return ex;
 }
 
+/* While draining: stop the loop once nothing is in flight and every reply has been written. */
+static void maybe_finish_draining(struct http_server *server)
+{
+	if (!server->draining || server->in_flight > 0)
+		return;
+	if (server->unsent == 0) {
+		event_base_loopexit(server->base, NULL);
+		return;
+	}
+	/* A reply whose client vanished may never report completion: bound the wait. */
+	struct timeval cap = {HTTP_DRAIN_FLUSH_CAP_MS / 1000, (HTTP_DRAIN_FLUSH_CAP_MS % 1000) * 1000};
+	event_base_loopexit(server->base, &cap);
+}
+
 static void exchange_free(struct exchange *ex)
 {
 	struct http_server *server = ex->server;
@@ -114,8 +128,14 @@ static void exchange_free(struct exchange *ex)
 	free(ex->path);
 	free(ex);
 	server->in_flight--;
-	if (server->draining && server->in_flight == 0)
-		event_base_loopexit(server->base, NULL);
+	maybe_finish_draining(server);
+}
+
+static void on_reply_written(struct evhttp_request *req, void *arg)
+{
+	struct http_server *server = arg;
+	server->unsent--;
+	maybe_finish_draining(server);
 }
 
 static int64_t elapsed_ms(const struct timespec *start)
@@ -145,6 +165,10 @@ static void send_reply(struct exchange *ex, int status, json_object *body)
 	evhttp_add_header(out, "X-Response-Time", time_now_iso(iso, sizeof(iso)));
 	evhttp_add_header(out, "X-Response-Duration-ms", duration);
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	if (evhttp_request_get_connection(ex->req)) {
+		ex->server->unsent++;
+		evhttp_request_set_on_complete_cb(ex->req, on_reply_written, ex->server);
+	}
 	evhttp_send_reply(ex->req, status, NULL, buf);
 	evbuffer_free(buf);
 	http_counters_add(&ex->server->counters, status);
@@ -474,7 +498,10 @@ bool server_stop_accepting(struct http_server *server)
 	server->bound_count = 0;
 	if (server->in_flight > 0)
 		log_info("HttpServer", "stopping: waiting for %d request(s) in flight", server->in_flight);
-	return server->in_flight > 0;
+	if (server->in_flight == 0 && server->unsent == 0)
+		return false;
+	maybe_finish_draining(server);
+	return true;
 }
 
 void server_free(struct http_server *server)

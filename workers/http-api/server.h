@@ -26,6 +26,7 @@
 #define HTTP_TRANSPORT_BODY_LIMIT  (16 * 1024 * 1024)
 #define HTTP_AUTH_FAILURE_DELAY_MS 1000
 #define HTTP_SERVER_MAX_LISTENERS  8
+#define HTTP_DRAIN_FLUSH_CAP_MS    2000
 
 struct event_base;
 struct evhttp;
@@ -46,6 +47,7 @@ struct http_server {
 	struct evhttp_bound_socket *bound[HTTP_SERVER_MAX_LISTENERS];
 	int bound_count;
 	int in_flight; /* requests received and not yet answered */
+	int unsent;    /* replies handed to libevent and not yet completely written */
 	bool draining; /* SIGTERM seen: exit once in_flight reaches 0 */
 };
 
