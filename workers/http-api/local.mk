@@ -26,3 +26,10 @@ test_http_auth_LDADD = $(CONNECTOR_LIBS)
 
 TESTS += tests/e2e/http.test.mjs
 EXTRA_DIST += tests/e2e/http.test.mjs
+
+# bench/http: wrk against GET /Monitoring/Version with 1 and 2 workers and against a minimal
+# evhttp server (run: node bench/http/bench.mjs from the build directory).
+noinst_PROGRAMS += bench_http_minimal
+bench_http_minimal_SOURCES = bench/http/minimal_server.c
+bench_http_minimal_LDADD = $(LIBEVENT_LIBS)
+dist_noinst_SCRIPTS += bench/http/bench.mjs
