@@ -13,7 +13,8 @@ connector_http_api_CPPFLAGS = $(AM_CPPFLAGS) -DHTTP_PACKAGE_VERSION='"$(PACKAGE_
 	-DHTTP_BUILD_COMMIT="\"$$(git -C $(top_srcdir) rev-parse --short=12 HEAD 2>/dev/null || echo unknown)\"" \
 	-DHTTP_BUILD_DATE="\"$$(date -u +%Y-%m-%dT%H:%M:%SZ)\"" \
 	-DHTTP_BUILD_NUMBER="\"$${BUILD_NUMBER:-unknown}\""
-connector_http_api_LDADD = $(CONNECTOR_LIBS)
+# libipc.a (control client) needs libconnector.a after it.
+connector_http_api_LDADD = libipc.a $(CONNECTOR_LIBS)
 
 check_PROGRAMS += test_http_error test_http_router test_http_auth
 TESTS += test_http_error test_http_router test_http_auth
