@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "lib/config.h"
 #include "timeutil.h"
 
 #ifndef HTTP_PACKAGE_VERSION
