@@ -332,7 +332,7 @@ test('two connectord instances on one database deliver every event; killing one 
     assert.equal(all.length, 3000);
     assert.deepEqual(new Set(ids), new Set(all), 'the producer saw every committed event');
     const got = () => new Set(recv.requests.map((r) => r.headers['webhook-id']));
-    await waitUntil(() => all.every((id) => got().has(id)), 30000, 'every event id at the receiver');
+    await waitUntil(() => { const seen = got(); return all.every((id) => seen.has(id)); }, 60000, 'every event id at the receiver');
     await waitUntil(() => Number(sql(schema, "SELECT count(*) FROM outbox_deliveries WHERE state = 'delivered'")[0][0]) === 3000,
       10000, 'every delivery row delivered');
     console.log(`# two instances: ${recv.requests.length} requests for 3000 events, ${recv.requests.length - 3000} duplicates`);
