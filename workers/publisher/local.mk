@@ -1,1 +1,28 @@
-# workers/publisher/local.mk: owned by its area; see Makefile.am
+# workers/publisher/local.mk: the message-broker publishers (issue 6 deliverables 3 and 4): the
+# broker clients in lib/broker_*.c (process-free), the connector-publisher worker, its tests and
+# benchmark. See doc/brokers.md.
+libconnector_a_SOURCES += lib/broker_client.c lib/broker_client.h lib/broker_internal.h \
+	lib/broker_amqp.c lib/broker_mqtt.c lib/broker_redis.c lib/broker_pubsub.c \
+	lib/broker_pubsub_auth.c lib/broker_pubsub_auth.h
+
+# OpenSSL's libcrypto signs the Google service-account JWT (lib/broker_pubsub_auth.c only).
+PUBLISHER_LIBS = $(CONNECTOR_LIBS) $(BROKER_LIBS) -lcrypto
+
+pkglibexec_PROGRAMS += connector-publisher
+connector_publisher_SOURCES = workers/publisher/main.c
+connector_publisher_LDADD = $(PUBLISHER_LIBS)
+
+# Test helpers: an AMQP reader that prints what arrives (with properties) as JSON lines, and an
+# event producer that appends events to the outbox the way the runtime will.
+check_PROGRAMS += connector-amqp-probe connector-outbox-append
+connector_amqp_probe_SOURCES = workers/publisher/amqp_probe.c
+connector_amqp_probe_LDADD = $(PUBLISHER_LIBS)
+connector_outbox_append_SOURCES = workers/publisher/outbox_append.c
+connector_outbox_append_LDADD = $(PUBLISHER_LIBS)
+
+check_PROGRAMS += test_broker
+TESTS += test_broker
+test_broker_SOURCES = tests/unit/test_broker.c tests/unit/tap.h
+test_broker_LDADD = $(PUBLISHER_LIBS)
+
+EXTRA_DIST += doc/brokers.md contrib/testservers.sh
