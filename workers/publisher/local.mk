@@ -26,3 +26,7 @@ test_broker_SOURCES = tests/unit/test_broker.c tests/unit/tap.h
 test_broker_LDADD = $(PUBLISHER_LIBS)
 
 EXTRA_DIST += doc/brokers.md contrib/testservers.sh
+
+# End-to-end tests: brokers from contrib/testservers.sh (skipped when their variables are unset).
+TESTS += tests/e2e/publisher.test.mjs
+EXTRA_DIST += tests/e2e/publisher.test.mjs tests/e2e/publisher-lib.mjs
