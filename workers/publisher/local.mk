@@ -30,3 +30,5 @@ EXTRA_DIST += doc/brokers.md contrib/testservers.sh
 # End-to-end tests: brokers from contrib/testservers.sh (skipped when their variables are unset).
 TESTS += tests/e2e/publisher.test.mjs
 EXTRA_DIST += tests/e2e/publisher.test.mjs tests/e2e/publisher-lib.mjs
+TESTS += tests/e2e/publisher-config.test.mjs
+EXTRA_DIST += tests/e2e/publisher-config.test.mjs
