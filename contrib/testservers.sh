@@ -15,22 +15,23 @@
 #   CONNECTOR_TEST_MQTT_URL   mqtt://127.0.0.1:<port>
 #   PUBSUB_EMULATOR_HOST      127.0.0.1:<port>
 #   CONNECTOR_TEST_SERVERS_DIR  DIR (tests stop and start services with this script)
+# TESTSERVERS_REDIS_PERSIST=1 makes Redis keep its data across a restart (append-only file, fsync
+# always), for chaos tests that stop and start it.
 # Typical use:  eval "$(contrib/testservers.sh start .state/brokers)"; ...; contrib/testservers.sh stop .state/brokers
 set -u
 ALL="amqp redis mqtt pubsub"
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || {
+if [ -z "$cmd" ] || [ -z "$dir" ]; then
 	echo "usage: $0 start|stop|env DIR [amqp|redis|mqtt|pubsub ...]" >&2
 	exit 2
-}
+fi
 shift 2
 services=${*:-$ALL}
 mkdir -p "$dir" && dir=$(cd "$dir" && pwd) && chmod 755 "$dir"
 
 waitgone() { # a daemon re-parented to init stays a zombie for a moment
-	local i
-	for i in $(seq 1 300); do
+	for _ in $(seq 1 300); do
 		[ -e "/proc/$1" ] || return 0
 		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] && return 0
 		sleep 0.05
@@ -39,8 +40,7 @@ waitgone() { # a daemon re-parented to init stays a zombie for a moment
 	return 1
 }
 waitport() {
-	local i
-	for i in $(seq 1 "${2:-600}"); do
+	for _ in $(seq 1 "${2:-600}"); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -74,7 +74,10 @@ start_redis() {
 	local d="$dir/redis" port
 	port=$(port_of redis)
 	pid_alive "$d/redis.pid" && return 0
-	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$d" \
+	local persist="--appendonly no"
+	[ "${TESTSERVERS_REDIS_PERSIST:-0}" = 1 ] && persist="--appendonly yes --appendfsync always"
+	# shellcheck disable=SC2086
+	redis-server --port "$port" --bind 127.0.0.1 --save '' $persist --dir "$d" \
 		--pidfile "$d/redis.pid" --logfile "$d/redis.log" --daemonize yes >/dev/null || return 1
 	waitport "$port" || return 1
 	for _ in $(seq 1 100); do [ -s "$d/redis.pid" ] && break; sleep 0.02; done
@@ -94,10 +97,13 @@ start_mqtt() {
 stop_mqtt() { stop_pidfile "$dir/mqtt/mosquitto.pid"; }
 
 rabbit_env() { # rabbitmq-server and its CLI tools need the same environment
-	local d="$dir/amqp"
+	local d="$dir/amqp" node_port dist_port epmd_port
+	node_port=$(port_of amqp)
+	dist_port=$(port_of amqp port2)
+	epmd_port=$(port_of amqp port3)
 	export HOME="$d" RABBITMQ_NODENAME="rtest@localhost" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
-		RABBITMQ_NODE_PORT="$(port_of amqp)" RABBITMQ_DIST_PORT="$(port_of amqp port2)" \
-		ERL_EPMD_PORT="$(port_of amqp port3)" ERL_EPMD_ADDRESS=127.0.0.1 \
+		RABBITMQ_NODE_PORT="$node_port" RABBITMQ_DIST_PORT="$dist_port" \
+		ERL_EPMD_PORT="$epmd_port" ERL_EPMD_ADDRESS=127.0.0.1 \
 		RABBITMQ_MNESIA_BASE="$d/mnesia" RABBITMQ_LOG_BASE="$d/log" RABBITMQ_PID_FILE="$d/rabbit.pid" \
 		RABBITMQ_CONF_ENV_FILE="$d/rabbitmq-env.conf" RABBITMQ_CONFIG_FILE="$d/rabbitmq.conf" \
 		RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins" \

@@ -32,3 +32,5 @@ TESTS += tests/e2e/publisher.test.mjs
 EXTRA_DIST += tests/e2e/publisher.test.mjs tests/e2e/publisher-lib.mjs
 TESTS += tests/e2e/publisher-config.test.mjs
 EXTRA_DIST += tests/e2e/publisher-config.test.mjs
+TESTS += tests/e2e/chaos-brokers.test.mjs
+EXTRA_DIST += tests/e2e/chaos-brokers.test.mjs
