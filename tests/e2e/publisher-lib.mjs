@@ -69,6 +69,22 @@ export function appendEvents(db, namespace, data, count = 1, rate = 0) {
     });
 }
 
+// The same without blocking Node's event loop (readers keep timestamping receipts meanwhile).
+export function appendEventsAsync(db, namespace, data, count = 1, rate = 0) {
+  const args = ["--db", db.conninfo, "--schema", db.schema, "--namespace", namespace, "--count", String(count), "--data", data];
+  if (rate) args.push("--rate", String(rate));
+  const child = spawn(join(BUILD, "connector-outbox-append"), args, { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  return new Promise((resolve, reject) =>
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(out.trim().split("\n").map((l) => ({ id: l.split(" ")[0], at: Number(l.split(" ")[1]) })))
+        : reject(new Error(`connector-outbox-append exit ${code}`)),
+    ),
+  );
+}
+
 export function deliveryStates(db, consumer) {
   const out = psql(db.conninfo, `SET search_path TO ${db.schema}; SELECT state || ':' || count(*) FROM outbox_deliveries WHERE consumer_id = '${consumer}' GROUP BY state ORDER BY 1`);
   return Object.fromEntries(out.split("\n").filter((l) => l.includes(":")).map((l) => [l.split(":")[0], Number(l.split(":")[1])]));
@@ -78,6 +94,7 @@ export function deliveryStates(db, consumer) {
 class Lines {
   constructor(stream) {
     this.lines = [];
+    this.times = []; // Date.now() at the arrival of each line
     this.waiters = [];
     let rest = "";
     stream.setEncoding("utf8");
@@ -86,6 +103,7 @@ class Lines {
       rest = parts.pop();
       for (const line of parts) {
         this.lines.push(line);
+        this.times.push(Date.now());
         this.waiters = this.waiters.filter((w) => !(w.pred(line) && (w.resolve(line), true)));
       }
     });
@@ -175,12 +193,14 @@ export function redisCli(url, args) {
 
 // Redis PSUBSCRIBE *: messages {pattern, channel, message}.
 export async function redisSubscriber(url) {
-  const r = spawnReader("redis-cli", ["-u", url, "--json", "psubscribe", "*"]);
+  // stdbuf: line-buffered output, so receipt times are those of the messages, not of a full buffer
+  const r = spawnReader("stdbuf", ["-oL", "redis-cli", "-u", url, "--json", "psubscribe", "*"]);
   await r.out.waitFor((l) => l.startsWith('["psubscribe"'), 10000, "redis psubscribe");
   r.received = () =>
-    r.out.lines.filter((l) => l.startsWith('["pmessage"')).map((l) => {
+    r.out.lines.flatMap((l, i) => {
+      if (!l.startsWith('["pmessage"')) return [];
       const [, pattern, channel, message] = JSON.parse(l);
-      return { pattern, channel, message };
+      return [{ pattern, channel, message, receivedAt: r.out.times[i] }];
     });
   return r;
 }
@@ -188,7 +208,7 @@ export async function redisSubscriber(url) {
 // MQTT subscriber on '#' with QoS 1: messages {topic, qos, retain, payload}.
 export async function mqttSubscriber(url) {
   const u = new URL(url);
-  const r = spawnReader("mosquitto_sub", ["-h", u.hostname, "-p", u.port, "-t", "#", "-q", "1", "-F", "%j"]);
+  const r = spawnReader("stdbuf", ["-oL", "mosquitto_sub", "-h", u.hostname, "-p", u.port, "-t", "#", "-q", "1", "-F", "%j"]);
   const probe = unique("probe/ready");
   for (let i = 0; i < 100; i++) {
     spawnSync("mosquitto_pub", ["-h", u.hostname, "-p", u.port, "-t", probe, "-m", "x", "-q", "1"]);
@@ -197,7 +217,10 @@ export async function mqttSubscriber(url) {
       break;
     } catch {}
   }
-  r.received = () => r.out.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).filter((m) => !m.topic.startsWith("probe/"));
+  r.received = () =>
+    r.out.lines
+      .flatMap((l, i) => (l.startsWith("{") ? [{ ...JSON.parse(l), receivedAt: r.out.times[i] }] : []))
+      .filter((m) => !m.topic.startsWith("probe/"));
   return r;
 }
 
@@ -221,15 +244,16 @@ export async function pubsubTopicWithSubscription(host, project, topic) {
 }
 
 // Pulls until `count` messages arrived (acknowledging them); returns [{data (text), attributes, messageId}].
-export async function pubsubPull(host, subscription, count, timeoutMs = 15000) {
+export async function pubsubPull(host, subscription, count, timeoutMs = 15000, pollMs = 100) {
   const got = [];
   const deadline = Date.now() + timeoutMs;
   while (got.length < count && Date.now() < deadline) {
     const r = await pubsubCall(host, "POST", `${subscription}:pull`, { maxMessages: 100, returnImmediately: true });
     const msgs = r.body?.receivedMessages ?? [];
-    for (const m of msgs) got.push({ data: Buffer.from(m.message.data ?? "", "base64").toString("utf8"), attributes: m.message.attributes, messageId: m.message.messageId });
+    const receivedAt = Date.now();
+    for (const m of msgs) got.push({ data: Buffer.from(m.message.data ?? "", "base64").toString("utf8"), attributes: m.message.attributes, messageId: m.message.messageId, receivedAt });
     if (msgs.length) await pubsubCall(host, "POST", `${subscription}:acknowledge`, { ackIds: msgs.map((m) => m.ackId) });
-    else await sleep(100);
+    else await sleep(pollMs);
   }
   return got;
 }

@@ -34,3 +34,12 @@ TESTS += tests/e2e/publisher-config.test.mjs
 EXTRA_DIST += tests/e2e/publisher-config.test.mjs
 TESTS += tests/e2e/chaos-brokers.test.mjs
 EXTRA_DIST += tests/e2e/chaos-brokers.test.mjs
+
+# Benchmark (never run by make check): events/s and p50/p99 latency from outbox commit to receipt.
+EXTRA_DIST += bench/brokers.mjs
+bench-brokers: connector-publisher connector-migrate connector-amqp-probe connector-outbox-append
+	CONNECTOR_SRCDIR='$(abs_top_srcdir)' CONNECTOR_BUILDDIR='$(abs_top_builddir)' \
+	CONNECTOR_DEFAULT_CONFIG='$(abs_top_srcdir)/etc/default.json' CONNECTOR_SQL_DIR='$(abs_top_srcdir)/sql' \
+	node $(top_srcdir)/bench/brokers.mjs $(BENCH_ARGS)
+bench: bench-brokers
+.PHONY: bench-brokers
