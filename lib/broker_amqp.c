@@ -3,7 +3,7 @@
  * amqpPublisher module. Configuration: url (required), exchange (default "" = default exchange),
  * timeout (connect timeout in ms, default 2000, as the original), and additions: persistent (delivery
  * mode 2, default true), confirm (publisher confirms, default true), mandatory (default false: an
- * unroutable message is acknowledged and dropped, as the original), confirmTimeoutMs (default 10000).
+ * unroutable message is acknowledged and dropped, as the original), confirmTimeoutMs (default 5000).
  * At connect the exchange is checked with a passive declare, as the original did.
  * Invariants: one channel (1); in confirm mode the broker numbers our publishes from 1 on that
  * channel, so next_tag is the tag the next publish gets; any protocol or socket error drops the
@@ -42,7 +42,7 @@ static void *amqp_create(json_object *conf, const char *label, char **error)
 	json_object *ex = NULL;
 	json_object_object_get_ex(conf, "exchange", &ex);
 	if (!broker_conf_int(conf, label, "timeout", 2000, 1, 3600000, &c->timeout_ms, error) ||
-	    !broker_conf_int(conf, label, "confirmTimeoutMs", 10000, 1, 3600000, &c->confirm_timeout_ms, error) ||
+	    !broker_conf_int(conf, label, "confirmTimeoutMs", 5000, 1, 3600000, &c->confirm_timeout_ms, error) ||
 	    !broker_conf_bool(conf, label, "persistent", true, &c->persistent, error) ||
 	    !broker_conf_bool(conf, label, "confirm", true, &c->confirm, error) ||
 	    !broker_conf_bool(conf, label, "mandatory", false, &c->mandatory, error)) {

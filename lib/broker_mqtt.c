@@ -3,7 +3,7 @@
  * Configuration: url (mqtt://, tcp://, mqtts://, ssl://, tls://, ws://, wss://; required), and
  * additions: qos (0..2, default 1: wait for PUBACK; the original published with QoS 0), retain
  * (default false), clientId (default a random "connector_<hex>"), timeout (connect timeout in ms,
- * default 30000), publishTimeoutMs (default 10000). Topic = namespace with '.' -> '/'.
+ * default 5000; mqtt.js used 30000), publishTimeoutMs (default 5000). Topic = namespace with '.' -> '/'.
  * Paho's own reconnect is off: a lost connection fails the batch and the caller reconnects.
  * Threads: paho calls the callbacks from its own thread; every field they touch is guarded by lock,
  * and a callback of an old batch is ignored (batch generation), so a late PUBACK can never settle a
@@ -97,8 +97,8 @@ static bool read_options(struct mqtt_client *c, json_object *conf, const char *l
 	c->client_id = id ? strdup(id) : random_client_id();
 	return broker_conf_int(conf, label, "qos", 1, 0, 2, &c->qos, error) &&
 	       broker_conf_bool(conf, label, "retain", false, &c->retain, error) &&
-	       broker_conf_int(conf, label, "timeout", 30000, 1, 3600000, &c->timeout_ms, error) &&
-	       broker_conf_int(conf, label, "publishTimeoutMs", 10000, 1, 3600000, &c->publish_timeout_ms, error);
+	       broker_conf_int(conf, label, "timeout", 5000, 1, 3600000, &c->timeout_ms, error) &&
+	       broker_conf_int(conf, label, "publishTimeoutMs", 5000, 1, 3600000, &c->publish_timeout_ms, error);
 }
 
 static void *mqtt_create(json_object *conf, const char *label, char **error)

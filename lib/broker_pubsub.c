@@ -2,7 +2,7 @@
  * broker_pubsub.c: the Google Cloud Pub/Sub client (REST over libcurl) of the PubSub broker type and
  * of the deprecated PubSubPublisher module. Configuration: projectId, topicName (the deprecated
  * module also accepts topic), keyFile (a service-account key file; required as in the original), and
- * additions: timeout (request timeout in ms, default 10000), apiEndpoint (default
+ * additions: timeout (request timeout in ms, default 5000), apiEndpoint (default
  * https://pubsub.googleapis.com). With PUBSUB_EMULATOR_HOST set (host:port) requests go to
  * http://<that> without credentials, as Google's client libraries do.
  * At connect the topic is checked (GET topic), as the original did. A batch is one
@@ -74,7 +74,7 @@ static void *pubsub_create(json_object *conf, const char *label, char **error)
 	c->project = strdup(project);
 	c->topic = strdup(topic);
 	c->key_file = strdup(key_file);
-	if (!broker_conf_int(conf, label, "timeout", 10000, 1, 3600000, &c->timeout_ms, error)) {
+	if (!broker_conf_int(conf, label, "timeout", 5000, 1, 3600000, &c->timeout_ms, error)) {
 		pubsub_destroy(c);
 		return NULL;
 	}

@@ -7,6 +7,10 @@
 // additions (AMQP persistent + message id, Redis stream entry).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
 import * as lib from "./publisher-lib.mjs";
 
 const { PG } = process.env;
@@ -188,6 +192,65 @@ test("PubSubPublisher (deprecated) with topic only: warning, publishes; missing 
   const db2 = database(["broker:1:PubSub"]);
   const p2 = await publisher(db2, { messageBrokerPublisher: { enabled: true, brokers: [{ type: "PubSub", configuration: { projectId: "test-project", topicName: "missingTopic", keyFile: "/k.json" } }] } });
   await p2.log.waitFor((l) => l.includes("Topic 'missingTopic' does not exist in the project 'test-project'."), 10000, "missing topic message");
+});
+
+function listen(handler) {
+  return new Promise((resolve) => {
+    const server = http.createServer(handler).listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+function readBody(req) {
+  return new Promise((resolve) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => resolve(body));
+  });
+}
+
+test("PubSub with a service-account key: RS256 JWT exchanged at token_uri, Bearer token on the API calls", { skip: skip(PUBSUB, "PUBSUB_EMULATOR_HOST") }, async () => {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const assertions = [];
+  const tokenServer = await listen(async (req, res) => {
+    const form = new URLSearchParams(await readBody(req));
+    const [h, c, sig] = (form.get("assertion") ?? "").split(".");
+    const valid = crypto.verify("RSA-SHA256", Buffer.from(`${h}.${c}`), publicKey, Buffer.from(sig ?? "", "base64url"));
+    assertions.push({ grant: form.get("grant_type"), valid, header: JSON.parse(Buffer.from(h, "base64url")), claims: JSON.parse(Buffer.from(c, "base64url")) });
+    res.writeHead(valid ? 200 : 400, { "content-type": "application/json" });
+    res.end(JSON.stringify(valid ? { access_token: "token-for-test", expires_in: 3600, token_type: "Bearer" } : { error: "invalid_grant" }));
+  });
+  const authorizations = [];
+  const apiProxy = await listen(async (req, res) => {
+    authorizations.push(req.headers.authorization);
+    const body = await readBody(req);
+    const r = await fetch(`http://${PUBSUB}${req.url}`, { method: req.method, headers: { "content-type": "application/json" }, body: body || undefined });
+    res.writeHead(r.status, { "content-type": "application/json" });
+    res.end(await r.text());
+  });
+  cleanups.push(() => tokenServer.close(), () => apiProxy.close());
+  const dir = lib.tempDir("pubsub-key");
+  const keyFile = path.join(dir, "key.json");
+  fs.writeFileSync(keyFile, JSON.stringify({ type: "service_account", client_email: "publisher@test-project.iam.gserviceaccount.com", private_key: privateKey.export({ type: "pkcs8", format: "pem" }), token_uri: `http://127.0.0.1:${tokenServer.address().port}/token` }));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const db = database(["broker:1:PubSub"]);
+  const topicName = lib.unique("auth");
+  const sub = await lib.pubsubTopicWithSubscription(PUBSUB, "test-project", topicName);
+  const apiEndpoint = `http://127.0.0.1:${apiProxy.address().port}`;
+  await publisher(db, { messageBrokerPublisher: { enabled: true, brokers: [{ type: "PubSub", configuration: { projectId: "test-project", topicName, keyFile, apiEndpoint } }] } }, { env: { PUBSUB_EMULATOR_HOST: "" } });
+  lib.appendEvents(db, "transport.messageReceived", lib.messageDTO(5));
+  const got = await lib.pubsubPull(PUBSUB, sub, 1);
+  assert.deepEqual(got[0].attributes, { namespace: "transport.messageReceived" });
+  assert.equal(assertions.length, 1, "one token request");
+  const [a] = assertions;
+  assert.ok(a.valid, "the JWT signature verifies with the key's public half");
+  assert.equal(a.grant, "urn:ietf:params:oauth:grant-type:jwt-bearer");
+  assert.deepEqual(a.header, { alg: "RS256", typ: "JWT" });
+  assert.equal(a.claims.iss, "publisher@test-project.iam.gserviceaccount.com");
+  assert.equal(a.claims.aud, `http://127.0.0.1:${tokenServer.address().port}/token`);
+  assert.equal(a.claims.scope, "https://www.googleapis.com/auth/pubsub");
+  assert.equal(a.claims.exp - a.claims.iat, 3600);
+  assert.ok(authorizations.length >= 2 && authorizations.every((h) => h === "Bearer token-for-test"), `topic check and publish carry the token: ${authorizations}`);
 });
 
 test("every publisher stops on SIGTERM with exit code 0 and no sanitizer report", async () => {
