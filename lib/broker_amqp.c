@@ -345,6 +345,12 @@ static bool amqp_publish(void *impl, const struct broker_message *m, int n, enum
 	}
 	if (ok && c->confirm)
 		ok = wait_confirms(c, &b, m, error);
+	int returned = 0;
+	for (int i = 0; ok && i < n; i++)
+		returned += b.returned[i];
+	if (returned)
+		broker_set_error(error, "RabbitMQ returned %d unroutable message(s) (mandatory: no queue bound)",
+		                 returned);
 	free(b.settled);
 	free(b.returned);
 	if (!ok)

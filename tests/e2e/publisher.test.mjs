@@ -121,6 +121,21 @@ test("AMQP exchange missing: the original's message, events wait in PostgreSQL, 
   assert.deepEqual(new Set(reader.received().map((m) => m.properties.messageId)), new Set(events.map((e) => e.id)));
 });
 
+test("AMQP mandatory: an unroutable message is returned, retried per schedule, delivered once a queue exists", { skip: skip(AMQP, "CONNECTOR_TEST_AMQP_URL") }, async () => {
+  const db = database(["broker:1:AMQP"]);
+  const namespace = `test.${lib.unique("unroutable")}`;
+  await publisher(db, { messageBrokerPublisher: { enabled: true, brokers: [{ type: "AMQP", configuration: { url: AMQP, mandatory: true } }] } });
+  const [ev] = lib.appendEvents(db, namespace, { n: 1 });
+  const row = () => lib.psql(db.conninfo, `SET search_path TO ${db.schema}; SELECT state || '|' || attempts || '|' || coalesce(last_error, '') FROM outbox_deliveries WHERE consumer_id = 'broker:1:AMQP'`);
+  await lib.eventually(() => row().startsWith("pending|1|"), 10000, "first attempt recorded as failed");
+  assert.match(row(), /returned 1 unroutable message/);
+  const reader = await lib.amqpReader(AMQP, namespace);
+  cleanups.push(() => reader.stop());
+  const m = await lib.eventually(() => reader.received().find((x) => x.properties.messageId === ev.id), 20000, "delivery on the retry");
+  assert.equal(m.routingKey, namespace);
+  await lib.eventually(() => row().startsWith("delivered|2|"), 5000, "delivered on attempt 2");
+});
+
 test("Redis: PUBLISH on channel = namespace with the JSON data, plus the stream entry", { skip: skip(REDIS, "CONNECTOR_TEST_REDIS_URL") }, async () => {
   const db = database(["broker:1:Redis"]);
   const stream = lib.unique("events");
