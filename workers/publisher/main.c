@@ -96,18 +96,19 @@ static void drop_queue(struct publisher *p, int from)
 
 static void settle(struct publisher *p, struct queued *q, enum broker_outcome outcome, const char *error)
 {
-	if (outcome == BROKER_ACKED) {
-		p->acked++;
-		delivery_job_done(q->job, DELIVERY_OK, -1, 0, NULL);
-	} else if (outcome == BROKER_REJECTED) {
-		p->dead++;
-		delivery_job_done(q->job, DELIVERY_DEAD, -1, 0, error ? error : "rejected by the broker");
-	} else {
-		p->retried++;
-		delivery_job_done(q->job, DELIVERY_RETRY, -1, 0, error ? error : "not acknowledged");
-	}
+	struct delivery_job *job = q->job; /* q may move if settling ever queues more work */
 	free(q->body);
 	q->body = NULL;
+	if (outcome == BROKER_ACKED) {
+		p->acked++;
+		delivery_job_done(job, DELIVERY_OK, -1, 0, NULL);
+	} else if (outcome == BROKER_REJECTED) {
+		p->dead++;
+		delivery_job_done(job, DELIVERY_DEAD, -1, 0, error ? error : "rejected by the broker");
+	} else {
+		p->retried++;
+		delivery_job_done(job, DELIVERY_RETRY, -1, 0, error ? error : "not acknowledged");
+	}
 }
 
 /* The connection broke: keep what was acknowledged, hand every other claim back, reconnect. */
