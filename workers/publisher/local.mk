@@ -6,7 +6,7 @@ libconnector_a_SOURCES += lib/broker_client.c lib/broker_client.h lib/broker_int
 	lib/broker_pubsub_auth.c lib/broker_pubsub_auth.h
 
 # OpenSSL's libcrypto signs the Google service-account JWT (lib/broker_pubsub_auth.c only).
-PUBLISHER_LIBS = $(CONNECTOR_LIBS) $(BROKER_LIBS) -lcrypto
+PUBLISHER_LIBS = $(CONNECTOR_LIBS) $(BROKER_LIBS)
 
 pkglibexec_PROGRAMS += connector-publisher
 connector_publisher_SOURCES = workers/publisher/main.c
