@@ -339,7 +339,7 @@ test('two connectord instances on one database deliver every event; killing one 
     await waitUntil(() => Number(sql(schema, "SELECT count(*) FROM outbox_deliveries WHERE state = 'delivered'")[0][0]) === 3000,
       10000, 'every delivery row delivered');
     const sockets = new Set(recv.requests.map((r) => r.port)).size;
-    assert.ok(sockets <= 2 * 2 * 32 && sockets * 10 < recv.requests.length, `connections are reused (${sockets} for ${recv.requests.length} requests)`);
+    assert.ok(sockets * 10 < recv.requests.length, `connections are reused (${sockets} for ${recv.requests.length} requests)`);
     console.log(`# two instances: ${sockets} connections, ${recv.requests.length} requests for 3000 events, ${recv.requests.length - 3000} duplicates`);
   } finally {
     await a.cleanup().catch(() => {});
