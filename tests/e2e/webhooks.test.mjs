@@ -52,7 +52,7 @@ function produceAsync(schema, namespace, count, extra = []) {
     : reject(new Error(`producer exited ${code}`)))));
 }
 
-const ctlDriver = path.join(builddir, 'test_webhook_ctl');
+const ctlDriver = path.join(builddir, 'connectorctl');
 function ctl(c, ...args) {
   const flags = args[0] === '--json' ? [args.shift()] : [];
   const r = spawnSync(ctlDriver, ['--runtime-dir', c.runtimeDir, ...flags, ...args], { encoding: 'utf8' });

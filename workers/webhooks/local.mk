@@ -30,14 +30,6 @@ test_webhook_produce_LDADD = $(CONNECTOR_LIBS)
 TESTS += tests/e2e/webhooks.test.mjs
 EXTRA_DIST += tests/e2e/webhooks.test.mjs
 
-# connectorctl deliveries (supervisor/ctl_deliveries.c; connectorctl.c dispatches to it once hooked)
-# and its stand-in driver for the end-to-end tests
-EXTRA_DIST += supervisor/ctl_deliveries.c supervisor/ctl_deliveries.h \
-	workers/http-api/route_deliveries.c workers/http-api/route_deliveries.h
-check_PROGRAMS += test_webhook_ctl
-test_webhook_ctl_SOURCES = tests/unit/test_webhook_ctl.c supervisor/ctl_deliveries.c supervisor/ctl_deliveries.h \
-	supervisor/settings.c supervisor/supervisor.h supervisor/backoff.c supervisor/backoff.h
-test_webhook_ctl_LDADD = $(CONNECTOR_LIBS)
 TESTS += tests/e2e/chaos-webhooks.test.mjs
 EXTRA_DIST += tests/e2e/chaos-webhooks.test.mjs
 
