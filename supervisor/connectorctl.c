@@ -43,6 +43,23 @@ static void usage_error(const char *what)
 	exit(EXIT_CONFIG);
 }
 
+/* Index of a "deliveries" command word (skipping option values), or argc when there is none. */
+static int deliveries_position(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--runtime-dir") == 0 || strcmp(a, "--config") == 0 || strcmp(a, "--timeout") == 0 ||
+		    strcmp(a, "-r") == 0 || strcmp(a, "-c") == 0 || strcmp(a, "-t") == 0) {
+			i++;
+			continue;
+		}
+		if (a[0] == '-')
+			continue;
+		return strcmp(a, "deliveries") == 0 ? i : argc;
+	}
+	return argc;
+}
+
 static void parse(int argc, char **argv, struct ctl_options *o)
 {
 	static const struct option long_options[] = {{"runtime-dir", required_argument, NULL, 'r'},
@@ -53,8 +70,10 @@ static void parse(int argc, char **argv, struct ctl_options *o)
 	                                             {NULL, 0, NULL, 0}};
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = 5000;
+	/* "deliveries" takes its own options: getopt sees only what stands before it. */
+	int own_argc = deliveries_position(argc, argv);
 	int c;
-	while ((c = getopt_long(argc, argv, "+r:c:jt:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(own_argc, argv, "r:c:jt:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->runtime_dir = optarg;
@@ -78,7 +97,7 @@ static void parse(int argc, char **argv, struct ctl_options *o)
 	}
 	if (o->timeout_ms <= 0)
 		usage_error("--timeout: expected a positive number of milliseconds");
-	if (optind >= argc)
+	if (optind >= own_argc && own_argc == argc)
 		usage_error("missing command");
 	o->command = argv[optind++];
 	if (strcmp(o->command, "deliveries") == 0) {
