@@ -1,0 +1,3 @@
+/* bb_files.c: placeholder */
+#include "bb.h"
+const struct bb_route bb_routes_files[] = {{0}};

@@ -1,0 +1,2 @@
+/* bb_multipart.c */
+#include "bb.h"
