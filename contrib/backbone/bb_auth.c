@@ -70,7 +70,7 @@ static void login_failed(struct bb_req *r, const char *device, int failures)
 	bb_p_text(&p, device);
 	bb_p_i64(&p, lock ? 0 : failures + 1);
 	bb_p_i64(&p, lock ? r->now + LOCKOUT_MS : 0);
-	if (bb_exec(r, "UPDATE devices SET failed_logins = $2, locked_until = NULLIF($3, 0) WHERE id = $1", &p))
+	if (bb_exec(r, "UPDATE devices SET failed_logins = $2, locked_until = NULLIF($3::bigint, 0) WHERE id = $1", &p))
 		oauth_error(r, "invalid_grant", "The username/password couple is invalid.");
 }
 

@@ -51,6 +51,9 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 	struct bb_sse_stream *s = arg;
 	log_debug("Sse", "stream of %s closed", s->address);
 	unlink_stream(s->srv, s);
+	/* libevent detached the unfinished request from the dead connection; ending it frees it */
+	if (!evhttp_request_get_connection(s->req))
+		evhttp_send_reply_end(s->req);
 	free(s);
 }
 

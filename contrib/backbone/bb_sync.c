@@ -75,17 +75,19 @@ static bool fail_event(struct bb_req *r, const char *event_id, const char *run, 
 {
 	char id[BB_ID_LEN + 1];
 	bb_new_id("SYE", id);
-	struct bb_params p = {0};
+	struct bb_params p = {0}, q = {0};
 	bb_p_text(&p, event_id);
 	bb_p_text(&p, run);
-	bb_p_text(&p, code);
-	bb_p_text(&p, id);
-	bb_p_i64(&p, r->now);
+	bb_p_text(&q, id);
+	bb_p_text(&q, run);
+	bb_p_text(&q, event_id);
+	bb_p_text(&q, code);
+	bb_p_i64(&q, r->now);
 	return bb_exec(r,
 	               "UPDATE external_events SET sync_run_id = NULL, sync_error_count = sync_error_count + 1 "
 	               "WHERE id = $1 AND sync_run_id = $2 AND NOT delivered",
 	               &p) &&
-	       bb_exec(r, "INSERT INTO sync_errors VALUES ($4, $2, $1, $3, $5)", &p);
+	       bb_exec(r, "INSERT INTO sync_errors VALUES ($1, $2, $3, $4, $5)", &q);
 }
 
 /* Fails every undelivered event still assigned to the run with code. */
@@ -298,7 +300,7 @@ static json_object *event_json(PGresult *res, int row)
 
 static void sync_run_events(struct bb_req *r)
 {
-	PGresult *run = load_run(r, "ReadExternalEventsOf");
+	PGresult *run = load_run(r, "ReadExternalEventsOfA");
 	if (!run)
 		return;
 	struct bb_params p = {0};

@@ -7,7 +7,7 @@ connector_backbone_dev_SOURCES = contrib/backbone/bb.h contrib/backbone/bb_main.
 	contrib/backbone/bb_devices.c contrib/backbone/bb_sync.c contrib/backbone/bb_datawallet.h \
 	contrib/backbone/bb_datawallet.c contrib/backbone/bb_tokens.c contrib/backbone/bb_templates.c \
 	contrib/backbone/bb_relationships.c contrib/backbone/bb_messages.c contrib/backbone/bb_files.c \
-	contrib/backbone/bb_multipart.c contrib/backbone/bb_sse.c contrib/backbone/bb_extras.c
+	contrib/backbone/bb_multipart.h contrib/backbone/bb_multipart.c contrib/backbone/bb_sse.c contrib/backbone/bb_extras.c
 nodist_connector_backbone_dev_SOURCES = contrib/backbone/bb_schema.c
 connector_backbone_dev_CPPFLAGS = $(AM_CPPFLAGS) -DBB_VERSION='"$(PACKAGE_VERSION)"'
 connector_backbone_dev_LDADD = $(CONNECTOR_LIBS)
