@@ -169,14 +169,14 @@ bool bb_arg_id(struct bb_req *r, int index, const char *prefix, const char **out
 json_object *bb_jdate(int64_t ms);
 json_object *bb_jstr(const char *s);                      /* null for NULL */
 const char *bb_query(struct bb_req *r, const char *name); /* case-insensitive */
-bool bb_address_valid(const char *address);
 bool bb_paging(struct bb_req *r, int64_t *page, int64_t *size);
 
-/* bb_crypto.c: identity key parsing, challenge signature, address derivation, passwords. */
-bool bb_parse_signature_public_key(const char *b64, unsigned char pub[32]);
-bool bb_parse_signature(const char *b64, unsigned char sig[64]);
-bool bb_verify(const unsigned char pub[32], const unsigned char sig[64], const char *msg, size_t len);
-void bb_derive_address(const unsigned char pub[32], const char *domain, char out[BB_ADDR_MAX]);
+/* bb_crypto.c (on lib/crypto): identity key parsing, challenge signature, address derivation, passwords. */
+bool bb_parse_signature_public_key(const char *b64, unsigned char pub[32], char *why, size_t why_len);
+bool bb_verify(const unsigned char pub[32], const char *signature_b64, const char *msg, size_t len);
+bool bb_derive_address(const unsigned char pub[32], const char *domain, char out[BB_ADDR_MAX]);
+bool bb_address_valid(const char *address);
+bool bb_domain_valid(const char *domain);
 bool bb_password_hash(const char *password, char out[128]);
 bool bb_password_check(const char *hash, const char *password);
 void bb_sha256_hex(const char *text, char out[65]);

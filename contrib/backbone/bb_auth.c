@@ -184,8 +184,7 @@ bool bb_check_signed_challenge(struct bb_req *r, json_object *signed_challenge, 
 	if (!bb_get_str(r, signed_challenge, "challenge", true, &challenge) ||
 	    !bb_get_str(r, signed_challenge, "signature", true, &signature))
 		return false;
-	unsigned char sig[64];
-	if (!bb_parse_signature(signature, sig) || !bb_verify(pub, sig, challenge, strlen(challenge))) {
+	if (!bb_verify(pub, signature, challenge, strlen(challenge))) {
 		bb_fail(r, 400, "error.platform.validation.device.invalidSignature", "The signature is invalid.");
 		return false;
 	}
@@ -259,7 +258,10 @@ static void identity_insert(struct bb_req *r, const unsigned char pub[32], const
                             const char *password, const char *language)
 {
 	char address[BB_ADDR_MAX], device[BB_ID_LEN + 1], username[BB_ID_LEN + 1];
-	bb_derive_address(pub, r->srv->cfg.domain, address);
+	if (!bb_derive_address(pub, r->srv->cfg.domain, address)) {
+		bb_unexpected(r, "cannot derive the address");
+		return;
+	}
 	struct bb_params p = {0};
 	bb_p_text(&p, address);
 	bb_p_text(&p, client);
@@ -299,8 +301,10 @@ static void identity_create(struct bb_req *r)
 	    !password_ok(r, "devicePassword", password))
 		return;
 	unsigned char pub[32];
-	if (!bb_parse_signature_public_key(key, pub)) {
-		bb_invalid(r, "identityPublicKey", "is not a base64 CryptoSignaturePublicKey with a 32-byte key");
+	char why[256], reason[320];
+	if (!bb_parse_signature_public_key(key, pub, why, sizeof why)) {
+		snprintf(reason, sizeof reason, "is not a CryptoSignaturePublicKey (%s)", why);
+		bb_invalid(r, "identityPublicKey", reason);
 		return;
 	}
 	if (version < 1 || version > 255) {

@@ -97,17 +97,17 @@ static bool read_upload(struct bb_req *r, struct upload *u)
 	       part_expiry(r, parts, n, &u->expires);
 }
 
-#define FILE_COLUMNS                                                                                                   \
-	"id, created_at, created_by, created_by_device, modified_at, modified_by, modified_by_device, deleted_at, "    \
-	"deleted_by, deleted_by_device, owner, " BB_B64U("owner_signature") ", ownership_locked, "                     \
-	                                                                    "cipher_size, " BB_B64U(                   \
-	                                                                            "cipher_hash") ", "                \
-	                                                                                           "expires_at,"       \
-	                                                                                           " " BB_B64U("encry" \
-	                                                                                                       "pted_" \
-	                                                                                                       "prope" \
-	                                                                                                       "rtie"  \
-	                                                                                                       "s") ", ownership_token"
+#define FILE_COLUMNS                                                                                                \
+	"id, created_at, created_by, created_by_device, modified_at, modified_by, modified_by_device, deleted_at, " \
+	"deleted_by, deleted_by_device, owner, " BB_B64U(                                                           \
+	        "owner_signature") ", ownership_locked, "                                                           \
+	                           "cipher_size, " BB_B64U("cipher_hash") ", "                                      \
+	                                                                  "expires_at,"                             \
+	                                                                  " " BB_B64U("encry"                       \
+	                                                                              "pted_"                       \
+	                                                                              "prope"                       \
+	                                                                              "rtie"                        \
+	                                                                              "s") ", ownership_token"
 
 enum {
 	F_ID,

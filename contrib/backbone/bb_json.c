@@ -213,26 +213,6 @@ const char *bb_query(struct bb_req *r, const char *name)
 	return NULL;
 }
 
-/* did:e:<domain>:dids:<22 hex>; the domain as the Backbone's regex allows it. */
-bool bb_address_valid(const char *a)
-{
-	if (!a || strlen(a) > 80 || strncmp(a, "did:e:", 6) != 0)
-		return false;
-	const char *d = a + 6, *end = strstr(d, ":dids:");
-	if (!end || end == d)
-		return false;
-	for (const char *p = d; p < end; p++)
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '.'))
-			return false;
-	const char *hex = end + 6;
-	if (strlen(hex) != 22)
-		return false;
-	for (const char *p = hex; *p; p++)
-		if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
-			return false;
-	return true;
-}
-
 static bool query_int(struct bb_req *r, const char *name, int64_t *out)
 {
 	const char *v = bb_query(r, name);

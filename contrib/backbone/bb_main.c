@@ -74,25 +74,6 @@ static void parse_client(struct bb_config *c, char *v)
 	c->clients[c->nclients++] = (struct bb_client){v, colon + 1};
 }
 
-static bool domain_valid(const char *d)
-{
-	size_t n = strlen(d), last_dot = 0;
-	if (n == 0 || n > 50)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (d[i] == '.')
-			last_dot = i + 1;
-		else if (!(islower((unsigned char)d[i]) || isdigit((unsigned char)d[i]) || d[i] == '-'))
-			return false;
-	}
-	if (n - last_dot < 2)
-		return false;
-	for (size_t i = last_dot; i < n; i++)
-		if (!islower((unsigned char)d[i]))
-			return false;
-	return true;
-}
-
 static bool schema_valid(const char *s)
 {
 	if (!*s || strlen(s) > 60 || isdigit((unsigned char)*s))
@@ -164,7 +145,7 @@ static void parse_args(int argc, char **argv, struct bb_config *c)
 		bad(argv[optind], "unexpected argument");
 	if (!c->database || !*c->database)
 		bad("--database", "a libpq connection string is required");
-	if (!domain_valid(c->domain))
+	if (!bb_domain_valid(c->domain))
 		bad("--address-domain", "must be a lower-case host name such as localhost (no IP address)");
 	if (!schema_valid(c->schema))
 		bad("--schema", "must be a lower-case SQL identifier");
