@@ -4,3 +4,6 @@ pkglibexec_PROGRAMS += connector-sync
 connector_sync_SOURCES = workers/sync/main.c
 connector_sync_LDADD = $(CONNECTOR_LIBS)
 
+
+# The Account routes of the HTTP worker (this area's handlers; registered in workers/http-api/routes.c).
+connector_http_api_SOURCES += workers/http-api/routes_account.c workers/http-api/routes_account.h
