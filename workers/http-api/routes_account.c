@@ -63,8 +63,8 @@ static bool ensure_session(struct account_job *job)
 	if (session_open)
 		return true;
 	char err[512];
-	enum session_status st = account_session_open(&session, job->config, "connector-http-api", NULL, NULL, 1, err,
-	                                              sizeof(err));
+	enum session_status st =
+	        account_session_open(&session, job->config, "connector-http-api", NULL, NULL, 1, err, sizeof(err));
 	if (st != SESSION_OK) {
 		account_session_close(&session);
 		job_fail(job, 500, "error.platform.unexpected", err);
@@ -112,8 +112,8 @@ static void sync_now(struct account_job *job)
 {
 	struct sync_report report;
 	char err[512];
-	enum sync_status st = sync_run_exclusive(session.db, session.client, &session.identity, SYNC_WAIT_MS, NULL, NULL,
-	                                         &report, err, sizeof(err));
+	enum sync_status st = sync_run_exclusive(session.db, session.client, &session.identity, SYNC_WAIT_MS, NULL,
+	                                         NULL, &report, err, sizeof(err));
 	if (st == SYNC_OK) {
 		job->status = 204;
 		return;
