@@ -15,3 +15,4 @@ test_backbone_sse_LDADD = $(CONNECTOR_LIBS)
 test_backbone_SOURCES = tests/unit/test_backbone.c tests/unit/tap.h
 test_backbone_LDADD = $(CONNECTOR_LIBS)
 
+EXTRA_DIST += doc/backbone-client.md
