@@ -147,6 +147,11 @@ void backbone_client_set_tick(struct backbone_client *c, backbone_tick_fn tick, 
 	c->tick_arg = arg;
 }
 
+bool backbone_client_tick(struct backbone_client *c)
+{
+	return c->tick && c->tick(c->tick_arg);
+}
+
 void backbone_client_set_device(struct backbone_client *c, const char *username, const char *password)
 {
 	free(c->username);

@@ -77,6 +77,8 @@ bool backbone_options_from_config(json_object *config, struct backbone_options *
 struct backbone_client *backbone_client_new(const struct backbone_options *options, char *err, size_t err_len);
 void backbone_client_free(struct backbone_client *client);
 void backbone_client_set_tick(struct backbone_client *client, backbone_tick_fn tick, void *arg);
+/* Calls the tick callback now (if one is set): true when it asks to stop. For callers that wait. */
+bool backbone_client_tick(struct backbone_client *client);
 /* The device credentials used by the login; clears the cached token. */
 void backbone_client_set_device(struct backbone_client *client, const char *username, const char *password);
 const char *backbone_client_base_url(const struct backbone_client *client);
