@@ -333,6 +333,47 @@ static void test_backbone_down(struct account_session *a)
 	       "and the sync works again");
 }
 
+/* The implemented handler: effects and outbox event in the caller's transaction, or neither. */
+static void test_deletion_process_handler(void)
+{
+	struct account_session s;
+	if (!ok(open_session(&s, "acct_race"), "identity for the deletion process"))
+		return;
+	struct backbone_response r;
+	json_object *body = json_object_new_object();
+	backbone_call(s.client, "POST", "/api/v2/Identities/Self/DeletionProcesses", body, BACKBONE_AUTH, &r);
+	json_object_put(body);
+	json_object *id = NULL;
+	json_object_object_get_ex(r.result, "id", &id);
+	json_object *payload = json_object_new_object();
+	json_object_object_add(payload, "deletionProcessId", json_object_get(id));
+	backbone_response_clear(&r);
+	struct sync_event ev = {
+	        .id = "SYIAAAAAAAAAAAAAAAAA", .type = "IdentityDeletionProcessStarted", .payload = payload};
+	struct sync_context ctx = {.db = s.db, .client = s.client, .identity = &s.identity, .run_id = "SYR"};
+	db_begin(s.db);
+	is_int(sync_dispatch_lookup(ev.type)(&ctx, &ev), SYNC_EVENT_APPLIED, "IdentityDeletionProcessStarted applied");
+	db_rollback(s.db);
+	is_int(count(s.db, "SELECT count(*) FROM outbox_events"), 0, "rolled back: no outbox event");
+	is_int(count(s.db, "SELECT count(*) FROM identity_deletion_processes"), 0, "rolled back: no process row");
+	db_begin(s.db);
+	sync_dispatch_lookup(ev.type)(&ctx, &ev);
+	db_commit(s.db);
+	is_int(count(s.db, "SELECT count(*) FROM outbox_events WHERE namespace = "
+	                   "'transport.identityDeletionProcessStatusChanged' "
+	                   "AND data->>'status' = 'Active'"),
+	       1, "committed: transport.identityDeletionProcessStatusChanged with the process");
+	is_int(count(s.db, "SELECT count(*) FROM identity_deletion_processes WHERE status = 'Active'"), 1,
+	       "committed: the process stored");
+	json_object_object_add(payload, "deletionProcessId", json_object_new_string("bad"));
+	db_begin(s.db);
+	is_int(sync_dispatch_lookup(ev.type)(&ctx, &ev), SYNC_EVENT_FAILED, "a bad payload fails");
+	db_rollback(s.db);
+	is_str(ctx.error_code, "error.transport.invalidPayload", "... with a code for the Backbone");
+	json_object_put(payload);
+	account_session_close(&s);
+}
+
 static void test_dispatch(void)
 {
 	static const char *types[] = {"MessageReceived",
@@ -389,6 +430,7 @@ int main(void)
 		test_sync_paged(&a, &b);
 		test_resume(&a, &b);
 		test_single_flight(&a);
+		test_deletion_process_handler();
 		test_backbone_down(&a);
 		account_session_close(&b);
 		account_session_close(&a);
