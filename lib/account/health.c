@@ -46,8 +46,14 @@ static bool fresh_login(json_object *config, char *why, size_t why_len)
 	bool ok = false;
 	if (client && db_connect(db) != DB_OK)
 		snprintf(why, why_len, "database: %s", db_error(db));
-	else if (client)
-		ok = account_check_authentication(db, client, why, why_len);
+	else if (client) {
+		/* like the original, which creates the identity at start: the first check creates it
+		 * when no worker did yet (under the identity lock, see identity.h) */
+		struct account_identity identity;
+		ok = account_identity_ensure(db, client, &identity, why, why_len) == ACCOUNT_OK;
+		account_identity_clear(&identity);
+		ok = ok && account_check_authentication(db, client, why, why_len);
+	}
 	backbone_client_free(client);
 	db_free(db);
 	return ok;

@@ -163,7 +163,7 @@ static void test_client_basics(struct account_session *a)
 	   "backboneAuthentication: healthy");
 	json_object *none = config_for("acct_none"), *config_a = config_for("acct_a");
 	ok(!account_health_backbone_authentication(none, r.message, sizeof(r.message)),
-	   "health hook: no identity in the schema, unhealthy (%s)", r.message);
+	   "health hook: schema not migrated, unhealthy (%s)", r.message);
 	ok(account_health_backbone_authentication(config_a, r.message, sizeof(r.message)), "health hook: login ok");
 	ok(account_health_backbone_connection(config_a, r.message, sizeof(r.message)),
 	   "health hook: Backbone reachable");
