@@ -99,6 +99,24 @@ enum backbone_status backbone_get_all(struct backbone_client *client, const char
                                       struct backbone_response *response);
 void backbone_response_clear(struct backbone_response *response);
 
+/* GET of raw bytes (a file's cipher): on 2xx *data (malloc'd) and *len; errors as backbone_call. */
+enum backbone_status backbone_download(struct backbone_client *client, const char *path, unsigned flags, uint8_t **data,
+                                       size_t *len, struct backbone_response *response);
+
+/* One multipart/form-data field: a text value, or bytes sent as a file part (filename, default
+ * "cipher.bin", type application/octet-stream) when data is set. */
+struct backbone_part {
+	const char *name;
+	const char *value;
+	const uint8_t *data;
+	size_t len;
+	const char *filename;
+};
+/* POST of a multipart/form-data body (POST /api/v2/Files); the answer is read like backbone_call. */
+enum backbone_status backbone_post_multipart(struct backbone_client *client, const char *path,
+                                             const struct backbone_part *parts, int count, unsigned flags,
+                                             struct backbone_response *response);
+
 /* A valid access token (logs in when none is cached or it expires within 10 s). */
 enum backbone_status backbone_token(struct backbone_client *client, char **token, struct backbone_response *why);
 /* Forgets the cached token (the next call logs in again). */
