@@ -50,7 +50,9 @@ static bool fresh_login(json_object *config, char *why, size_t why_len)
 		/* like the original, which creates the identity at start: the first check creates it
 		 * when no worker did yet (under the identity lock, see identity.h) */
 		struct account_identity identity;
-		ok = account_identity_ensure(db, client, &identity, why, why_len) == ACCOUNT_OK;
+		ok = (config_get_bool(config, "transportLibrary.allowIdentityCreation", true)
+		              ? account_identity_ensure(db, client, &identity, why, why_len)
+		              : account_identity_load(db, &identity, why, why_len)) == ACCOUNT_OK;
 		account_identity_clear(&identity);
 		ok = ok && account_check_authentication(db, client, why, why_len);
 	}

@@ -152,7 +152,7 @@ static enum account_status check_address(struct backbone_client *client, const s
 {
 	char local[ECRYPTO_ADDRESS_MAX + 1];
 	struct ecrypto_why why;
-	const char *host = backbone_client_host(client);
+	const char *host = backbone_client_address_host(client);
 	if (ecrypto_address_from_public_key(&id->identity_keys.pub, host, local, &why) != ECRYPTO_OK) {
 		log_warn("Account", "cannot derive the address locally for host %s (%s); taking the Backbone's %s",
 		         host, why.text, address);
@@ -161,7 +161,7 @@ static enum account_status check_address(struct backbone_client *client, const s
 	if (strcmp(local, address) != 0) {
 		snprintf(err, err_len,
 		         "the Backbone assigned the address %s, but the public key gives %s for host %s: "
-		         "transportLibrary.baseUrl does not name the Backbone's did:e domain",
+		         "set transportLibrary.addressGenerationHostnameOverride to the Backbone's did:e domain",
 		         address, local, host);
 		return ACCOUNT_ERR_FATAL;
 	}

@@ -41,6 +41,9 @@ bool backbone_options_from_config(json_object *config, struct backbone_options *
 	o->client_secret = opt_string(tl, "platformClientSecret");
 	o->timeout_ms = opt_long(tl, "platformTimeout", 60000);
 	o->max_redirects = opt_long(tl, "platformMaxRedirects", 10);
+	o->address_host = opt_string(tl, "addressGenerationHostnameOverride");
+	if (o->address_host && !*o->address_host)
+		o->address_host = NULL;
 	json_object *headers = NULL;
 	if (tl && json_object_object_get_ex(tl, "platformAdditionalHeaders", &headers) &&
 	    json_object_is_type(headers, json_type_object))
@@ -98,6 +101,7 @@ struct backbone_client *backbone_client_new(const struct backbone_options *o, ch
 		len--;
 	c->base_url = strndup(o->base_url, len);
 	c->host = strdup(host);
+	c->address_host = o->address_host ? strdup(o->address_host) : NULL;
 	c->client_id = strdup(o->client_id);
 	c->client_secret = strdup(o->client_secret);
 	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000;
@@ -133,6 +137,7 @@ void backbone_client_free(struct backbone_client *c)
 	curl_slist_free_all(c->extra_headers);
 	free(c->base_url);
 	free(c->host);
+	free(c->address_host);
 	free(c->client_id);
 	wipe_free(c->client_secret);
 	free(c->username);
@@ -176,6 +181,11 @@ const char *backbone_client_secret(const struct backbone_client *c)
 const char *backbone_client_host(const struct backbone_client *c)
 {
 	return c->host;
+}
+
+const char *backbone_client_address_host(const struct backbone_client *c)
+{
+	return c->address_host ? c->address_host : c->host;
 }
 
 void backbone_response_clear(struct backbone_response *r)

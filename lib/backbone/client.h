@@ -60,6 +60,7 @@ struct backbone_options {
 	json_object *additional_headers; /* object of header: string value, or NULL */
 	int max_attempts;                /* for BACKBONE_SAFE requests, default 3 */
 	int retry_floor_ms;              /* first retry delay, default 200 */
+	const char *address_host;        /* addressGenerationHostnameOverride, or NULL: the baseUrl host */
 };
 
 struct backbone_client;
@@ -85,8 +86,10 @@ const char *backbone_client_base_url(const struct backbone_client *client);
 /* The platform client (sent in POST /api/v2/Identities). */
 const char *backbone_client_id(const struct backbone_client *client);
 const char *backbone_client_secret(const struct backbone_client *client);
-/* The host name of baseUrl (the did:e domain unless overridden). */
+/* The host name of baseUrl. */
 const char *backbone_client_host(const struct backbone_client *client);
+/* The did:e domain for local address derivation: addressGenerationHostnameOverride or the host. */
+const char *backbone_client_address_host(const struct backbone_client *client);
 
 /*
  * One call. path starts with "/" and is appended to baseUrl; body (may be NULL) is sent as JSON.

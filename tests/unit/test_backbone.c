@@ -416,6 +416,32 @@ static void test_file_round_trip(struct account_session *a)
 	free(hash_b64);
 }
 
+static enum session_status open_with(const char *schema, const char *key, json_object *value, char *err, size_t err_len)
+{
+	json_object *config = config_for(schema);
+	json_object_object_add(json_object_object_get(config, "transportLibrary"), key, value);
+	struct account_session s;
+	enum session_status st = account_session_open(&s, config, "test_backbone", NULL, NULL, 1, err, err_len);
+	account_session_close(&s);
+	json_object_put(config);
+	return st;
+}
+
+static void test_identity_options(void)
+{
+	char err[512] = "";
+	is_int(open_with("acct_opt", "allowIdentityCreation", json_object_new_boolean(false), err, sizeof(err)),
+	       SESSION_CONFIG, "allowIdentityCreation false and no identity: configuration error");
+	ok(strstr(err, "transportLibrary.allowIdentityCreation") != NULL, "... naming the key: %s", err);
+	is_int(open_with("acct_opt", "addressGenerationHostnameOverride", json_object_new_string("other.example"), err,
+	                 sizeof(err)),
+	       SESSION_CONFIG, "an address domain the Backbone does not use: configuration error");
+	ok(strstr(err, "addressGenerationHostnameOverride") != NULL, "... naming the key: %s", err);
+	is_int(open_with("acct_opt2", "addressGenerationHostnameOverride", json_object_new_string("localhost"), err,
+	                 sizeof(err)),
+	       SESSION_OK, "the right override: identity created");
+}
+
 static void test_dispatch(void)
 {
 	static const char *types[] = {"MessageReceived",
@@ -460,7 +486,8 @@ int main(void)
 	test_options();
 	test_dispatch();
 	if (!ok(start_backbone(0), "local Backbone started") ||
-	    !ok(migrate_schema("acct_a") && migrate_schema("acct_b") && migrate_schema("acct_race"),
+	    !ok(migrate_schema("acct_a") && migrate_schema("acct_b") && migrate_schema("acct_race") &&
+	                migrate_schema("acct_opt") && migrate_schema("acct_opt2"),
 	        "schemas migrated"))
 		return tap_done();
 	struct account_session a, b;
@@ -470,6 +497,7 @@ int main(void)
 		test_client_basics(&a);
 		test_race();
 		test_file_round_trip(&a);
+		test_identity_options();
 		test_sync_paged(&a, &b);
 		test_resume(&a, &b);
 		test_single_flight(&a);
