@@ -220,7 +220,7 @@ static bool query_int(struct bb_req *r, const char *name, int64_t *out)
 		return true;
 	char *end;
 	long long n = strtoll(v, &end, 10);
-	if (!*v || *end || n < 1) {
+	if (!*v || *end || n < 1 || n > 1000000000) {
 		bb_fail(r, 400, "error.platform.inputCannotBeParsed", "'%s': '%.20s' is not a positive number", name,
 		        v);
 		return false;

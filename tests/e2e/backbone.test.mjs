@@ -254,7 +254,7 @@ test("tokens: password attempts are counted, forIdentity, empty anonymous tokens
 test("relationship creation, blocked message events, acceptance with external events", async () => {
     const can = await b.get(`/api/v2/Relationships/CanCreate?peer=${encodeURIComponent(a.address)}`);
     assert.deepEqual(can.json.result, { canCreate: true });
-    const unknown = await b.get(`/api/v2/Relationships/CanCreate?peer=${encodeURIComponent("did:e:localhost:dids:0000000000000000000000")}`);
+    const unknown = await b.get(`/api/v2/Relationships/CanCreate?peer=${encodeURIComponent(deriveAddress(crypto.randomBytes(32), "localhost"))}`);
     expectError(unknown, 404, "error.platform.recordNotFound");
     assert.match(unknown.json.error.message, /^Identity not found/);
     expectError(await a.post("/api/v2/Relationships", { relationshipTemplateId: template, creationContent: cipher() }), 400, "error.platform.validation.relationship.cannotCreateRelationshipWithYourself");
@@ -487,6 +487,13 @@ test("oversized bodies, unknown routes and ids answer with error codes and chang
     expectError(await a.get("/api/v2/Files/FILaaaaaaaaaaaaaaaaa"), 404, "error.platform.recordNotFound");
     expectError(await a.get("/api/v2/Messages?ids=bogus"), 400, "error.platform.validation.invalidId");
     expectError(await a.get("/api/v2/Datawallet/Modifications?localIndex=-1&PageSize=500"), 400, "error.platform.validation.pagination.invalidPageSize");
+    const badUtf8 = Buffer.concat([Buffer.from('{"content":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    expectError(await a.request("POST", "/api/v2/RelationshipTemplates", { raw: badUtf8, headers: { "content-type": "application/json" } }), 400, "error.platform.inputCannotBeParsed");
+    expectError(await a.get(`/api/v2/Relationships/CanCreate?peer=${encodeURIComponent("did:e:localhost:dids:\u00ff")}`), 400, "error.platform.validation.invalidPropertyValue");
+    expectError(await a.get("/api/v2/Datawallet/Modifications?localIndex=-1&PageNumber=99999999999999999"), 400, "error.platform.inputCannotBeParsed");
+    expectError(await a.post("/api/v2/Datawallet/Modifications", { localIndex: 1, modifications: [{ type: "Create", objectIdentifier: "X", collection: "C", datawalletVersion: 1e12 }] }), 400, "error.platform.validation.invalidPropertyValue");
+    const badLogin = await a.request("POST", "/connect/token", { auth: false, form: { client_id: "test", client_secret: "test", grant_type: "password", username: "\u00ff", password: "x" } });
+    assert.equal(badLogin.json.error, "invalid_grant");
     const unknown = await a.get("/api/v2/Nothing");
     assert.equal(unknown.status, 404);
     assert.equal(unknown.text, "");
