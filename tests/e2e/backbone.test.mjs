@@ -474,6 +474,70 @@ test("SSE: ConnectionOpened, then ExternalEventCreated after a new event", async
     assert.equal((await fetch(`${bb.baseUrl}/api/v2/sse`)).status, 401);
 });
 
+test("expiry: challenges (after the one-hour grace), tokens, templates, abandoned sync runs", async () => {
+    const fresh = new Client(bb.baseUrl);
+    const { publicKey, privateKey } = crypto.generateKeyPairSync("ed25519");
+    const raw = Buffer.from(publicKey.export({ format: "jwk" }).x, "base64url");
+    const ch = (await fresh.post("/api/v2/Challenges", {}, { auth: false })).json.result;
+    psql(db.conninfo, `UPDATE backbone.challenges SET expires_at = ${Date.now() - 2 * 3600e3} WHERE id = '${ch.id}'`);
+    const challenge = JSON.stringify({ id: ch.id, expiresAt: ch.expiresAt, type: "Identity" });
+    const before = count("identities");
+    expectError(await fresh.post("/api/v2/Identities", {
+        clientId: "test", clientSecret: "test", devicePassword: "p".repeat(45), identityVersion: 1,
+        identityPublicKey: b64url(JSON.stringify({ pub: b64url(raw), alg: 3 })),
+        signedChallenge: { challenge, signature: b64url(JSON.stringify({ sig: b64url(crypto.sign(null, Buffer.from(challenge), privateKey)), alg: 2 })) }
+    }), 400, "error.platform.validation.device.challengeHasExpired");
+    assert.equal(count("identities"), before);
+    expectError(await a.get(`/api/v2/Challenges/${ch.id}`), 404, "error.platform.recordNotFound");
+    const tok = (await a.post("/api/v2/Tokens", { content: cipher(), expiresAt: inFuture(3600e3) })).json.result.id;
+    const tpl = (await a.post("/api/v2/RelationshipTemplates", { content: cipher(), expiresAt: inFuture(3600e3) })).json.result.id;
+    psql(db.conninfo, `UPDATE backbone.tokens SET expires_at = 1 WHERE id = '${tok}'; UPDATE backbone.templates SET expires_at = 1 WHERE id = '${tpl}'`);
+    expectError(await c.get(`/api/v2/Tokens/${tok}`), 404, "error.platform.recordNotFound");
+    expectError(await c.get(`/api/v2/RelationshipTemplates/${tpl}`), 404, "error.platform.recordNotFound");
+    assert.equal((await a.get(`/api/v2/Tokens/${tok}`)).status, 200, "the creator still reads it");
+    expectError(await c.post("/api/v2/Relationships", { relationshipTemplateId: tpl, creationContent: cipher() }), 404, "error.platform.recordNotFound");
+    // an abandoned run expires: the next start cancels it and its events come back with an error count
+    const tplC = (await c.post("/api/v2/RelationshipTemplates", { content: cipher(), maxNumberOfAllocations: 1 })).json.result.id;
+    await b.get(`/api/v2/RelationshipTemplates/${tplC}`);
+    const run = (await c.post("/api/v2/SyncRuns", { type: "ExternalEventSync", duration: 60 })).json.result.syncRun;
+    assert.equal(run.eventCount, 1);
+    psql(db.conninfo, `UPDATE backbone.sync_runs SET expires_at = 1 WHERE id = '${run.id}'`);
+    const next = await c.post("/api/v2/SyncRuns", { type: "ExternalEventSync" });
+    assert.equal(next.status, 201, next.text);
+    assert.equal(count("sync_errors", `sync_run_id = '${run.id}' AND code = 'syncRunCanceled'`), run.eventCount);
+    const events = (await c.get(`/api/v2/SyncRuns/${next.json.result.syncRun.id}/ExternalEvents`)).json.result;
+    assert.ok(events.every((e) => e.syncErrorCount === 1));
+    await c.put(`/api/v2/SyncRuns/${next.json.result.syncRun.id}/FinalizeExternalEventSync`, { externalEventResults: events.map((e) => ({ externalEventId: e.id })) });
+    expectError(await c.put(`/api/v2/SyncRuns/${run.id}/FinalizeExternalEventSync`, { externalEventResults: [] }), 400, "error.platform.validation.syncRun.syncRunAlreadyFinalized");
+});
+
+test("identity deletion process: start, peers told, sync refused, cancel", async () => {
+    const f = await new Client(bb.baseUrl).createIdentity();
+    await f.initDatawallet();
+    const tpl = (await f.post("/api/v2/RelationshipTemplates", { content: cipher() })).json.result.id;
+    await c.get(`/api/v2/RelationshipTemplates/${tpl}`);
+    const rel = (await c.post("/api/v2/Relationships", { relationshipTemplateId: tpl, creationContent: cipher() })).json.result.id;
+    await f.put(`/api/v2/Relationships/${rel}/Accept`, { creationResponseContent: cipher() });
+    await c.sync();
+    await f.sync();
+    const started = await f.post("/api/v2/Identities/Self/DeletionProcesses", {});
+    assert.equal(started.status, 201, started.text);
+    assert.equal(started.json.result.status, "Active");
+    expectError(await f.post("/api/v2/Identities/Self/DeletionProcesses", {}), 400, "error.platform.validation.device.onlyOneActiveDeletionProcessAllowed");
+    const told = await c.sync();
+    assert.deepEqual(told.map((e) => [e.type, e.payload.relationshipId]), [["PeerToBeDeleted", rel]]);
+    assert.match(told[0].payload.deletionDate, dateRe);
+    expectError(await f.post("/api/v2/SyncRuns", { type: "ExternalEventSync" }), 400, "error.platform.validation.syncRun.cannotStartSyncRunWhileIdentityIsToBeDeleted");
+    assert.deepEqual((await c.get(`/api/v2/Relationships/CanCreate?peer=${encodeURIComponent(f.address)}`)).json.result,
+        { canCreate: false, code: "error.platform.validation.relationship.peerIsToBeDeleted" });
+    const id = started.json.result.id;
+    assert.equal((await f.get(`/api/v2/Identities/Self/DeletionProcesses/${id}`)).json.result.id, id);
+    expectError(await c.get(`/api/v2/Identities/Self/DeletionProcesses/${id}`), 404, "error.platform.recordNotFound");
+    assert.equal((await f.put(`/api/v2/Identities/Self/DeletionProcesses/${id}/Cancel`, {})).json.result.status, "Cancelled");
+    assert.deepEqual((await c.sync()).map((e) => e.type), ["PeerDeletionCancelled"]);
+    assert.deepEqual(await f.sync(), []);
+});
+
 test("oversized bodies, unknown routes and ids answer with error codes and change nothing", async () => {
     const before = snapshot();
     expectError(await a.post("/api/v2/RelationshipTemplates", { content: b64url(crypto.randomBytes(70000)) }), 400, "error.platform.requestBodyTooLarge");
