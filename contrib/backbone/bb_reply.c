@@ -22,6 +22,10 @@ static void drop_result(struct bb_req *r)
 
 void bb_ok(struct bb_req *r, int status, json_object *result)
 {
+	if (r->error) { /* an error already decided the answer */
+		json_object_put(result);
+		return;
+	}
 	drop_result(r);
 	r->status = status;
 	r->result = result;
