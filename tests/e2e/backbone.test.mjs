@@ -564,6 +564,34 @@ test("oversized bodies, unknown routes and ids answer with error codes and chang
     assert.equal(snapshot(), before);
 });
 
+test("random JSON bodies on every write route never give a 5xx (fixed seed)", async () => {
+    const routes = [
+        ["POST", "/api/v2/Identities"], ["POST", "/api/v2/SyncRuns"], ["PUT", "/api/v2/SyncRuns/SYRaaaaaaaaaaaaaaaaa/FinalizeExternalEventSync"],
+        ["POST", "/api/v2/Datawallet/Modifications"], ["POST", "/api/v2/Tokens"], ["POST", "/api/v2/Tokens/TOKaaaaaaaaaaaaaaaaa/UpdateContent"],
+        ["POST", "/api/v2/RelationshipTemplates"], ["POST", "/api/v2/Relationships"], ["PUT", `/api/v2/Relationships/${relationshipId}/Accept`],
+        ["POST", "/api/v2/Messages"], ["POST", "/api/v2/Files"], ["PATCH", "/api/v2/Files/FILaaaaaaaaaaaaaaaaa/ClaimOwnership"],
+        ["POST", "/api/v2/Devices"], ["PUT", "/api/v2/Devices/Self/PushNotifications"], ["POST", "/api/v2/Notifications"], ["POST", "/connect/token"]
+    ];
+    const values = [null, true, 0, -1, 1e300, "", "x", "AAAA", "did:e:localhost:dids:aaaa", [], {}, [1, "a"], "2030-01-01T00:00:00Z", "not-a-date", "\u0000", "a".repeat(3000)];
+    const keys = ["type", "content", "expiresAt", "password", "forIdentity", "recipients", "body", "attachments", "relationshipTemplateId", "creationContent",
+        "externalEventResults", "datawalletModifications", "modifications", "localIndex", "signedChallenge", "clientId", "clientSecret", "identityPublicKey",
+        "devicePassword", "identityVersion", "maxNumberOfAllocations", "newContent", "ownershipToken", "platform", "handle", "appId", "code"];
+    let seed = 42;
+    const pick = (list) => list[(seed = (seed * 1103515245 + 12345) % 2147483648) % list.length];
+    const e = await new Client(bb.baseUrl).createIdentity();
+    for (let i = 0; i < 400; i++) {
+        const [method, path] = pick(routes);
+        const body = {};
+        for (let k = 0; k < 4; k++) {
+            const v = pick(values);
+            body[pick(keys)] = pick([v, [{ address: pick(values), encryptedKey: pick(values), id: pick(values), externalEventId: pick(values), type: pick(values) }], { challenge: pick(values), signature: pick(values) }]);
+        }
+        const res = await e.request(method, path, { raw: JSON.stringify(body), headers: { "content-type": "application/json" } });
+        assert.ok(res.status < 500, `${method} ${path} ${JSON.stringify(body).slice(0, 200)} -> ${res.status} ${res.text}`);
+    }
+    assert.equal((await e.get("/api/v2/Devices/Self")).status, 200);
+});
+
 test("state survives a restart", async () => {
     const before = snapshot();
     const rel = (await b.get(`/api/v2/Relationships/${relationshipId}`)).json.result;
