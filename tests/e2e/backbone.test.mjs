@@ -249,6 +249,9 @@ test("tokens: password attempts are counted, forIdentity, empty anonymous tokens
     assert.equal((await b.del(`/api/v2/Tokens/${empty.json.result.id}`)).status, 204);
     expectError(await b.get(`/api/v2/Tokens/${empty.json.result.id}`), 404, "error.platform.recordNotFound");
     expectError(await b.get("/api/v2/Tokens/TOK123"), 400, "error.platform.validation.invalidId");
+    const listed = await c.get(`/api/v2/Tokens?ids=${tok}&ids=${empty.json.result.id}&ids=TOKaaaaaaaaaaaaaaaaa`);
+    assert.deepEqual(listed.json.result.map((t) => t.id), [tok], "only tokens c holds an allocation of");
+    assert.equal((await fetch(`${bb.baseUrl}/api/v2/Tokens?ids=${tok}`)).status, 401);
 });
 
 test("relationship creation, blocked message events, acceptance with external events", async () => {
@@ -382,6 +385,7 @@ test("files: multipart upload, download, metadata, ownership tokens, delete", as
     assert.equal(down.headers.get("content-type"), "application/octet-stream");
     assert.ok(Buffer.from(await down.arrayBuffer()).equals(content));
     const meta = await b.get(`/api/v2/Files/${file.id}/metadata`);
+    assert.deepEqual((await c.get(`/api/v2/Files?ids=${file.id}&ids=FILaaaaaaaaaaaaaaaaa`)).json.result, [meta.json.result]);
     assert.equal(meta.json.result.cipherHash, hash);
     assert.equal(meta.json.result.ownershipIsLocked, false);
     assert.equal((await b.post(`/api/v2/Files/${file.id}/ValidateOwnershipToken`, { ownershipToken: file.ownershipToken })).json.result.isValid, true);
