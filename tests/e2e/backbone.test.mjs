@@ -544,7 +544,11 @@ test("identity deletion process: start, peers told, sync refused, cancel", async
     const id = started.json.result.id;
     assert.equal((await f.get(`/api/v2/Identities/Self/DeletionProcesses/${id}`)).json.result.id, id);
     expectError(await c.get(`/api/v2/Identities/Self/DeletionProcesses/${id}`), 404, "error.platform.recordNotFound");
-    assert.equal((await f.put(`/api/v2/Identities/Self/DeletionProcesses/${id}/Cancel`, {})).json.result.status, "Cancelled");
+    const cancelled = (await f.put(`/api/v2/Identities/Self/DeletionProcesses/${id}/Cancel`, {})).json.result;
+    assert.equal(cancelled.status, "Cancelled");
+    assert.match(cancelled.cancelledAt, dateRe);
+    assert.equal(cancelled.cancelledByDevice, f.deviceId);
+    expectError(await f.put(`/api/v2/Identities/Self/DeletionProcesses/${id}/Cancel`, {}), 400, "error.platform.validation.device.noDeletionProcessWithRequiredStatusExists");
     assert.deepEqual((await c.sync()).map((e) => e.type), ["PeerDeletionCancelled"]);
     assert.deepEqual(await f.sync(), []);
 });
