@@ -204,8 +204,33 @@ static void route_request(struct bb_req *r, char *path)
 	run_route(r, rt);
 }
 
+static const char *method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	default:
+		return "OTHER";
+	}
+}
+
 static void finish(struct bb_req *r)
 {
+	char code[128] = "";
+	if (r->error)
+		snprintf(code, sizeof code, " %s", json_object_get_string(json_object_object_get(r->error, "code")));
+	/* the path only: query strings may carry password hashes */
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(r->req));
+	log_info("Http", "%s %.200s -> %d%s (%lld ms)", method_name(r->method), path ? path : "?",
+	         r->handled ? 200 : r->status, code, (long long)(time_wall_ms() - r->now));
 	if (!r->handled)
 		bb_send(r);
 	for (int i = 0; i < r->nnotify; i++)

@@ -53,6 +53,8 @@ test("command line: --help, --version, bad arguments exit 78 naming the flag", a
         [["--database", "x", "--address-domain", "127.0.0.1"], "--address-domain"],
         [["--database", "x", "--max-body", "ten"], "--max-body"],
         [["--database", "x", "--bogus"], "--bogus"],
+        [["--database", "x", "--log-level", "loud"], "--log-level"],
+        [["--database", "x", "--token-lifetime", "5"], "--token-lifetime"],
         [["--client", "nocolon", "--database", "x"], "--client"],
         [["--listen", "127.0.0.1:0"], "--database"]
     ]) {
