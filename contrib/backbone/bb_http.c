@@ -283,6 +283,8 @@ int bb_http_start(struct bb_server *srv)
 		fatalx(71, "evhttp_new failed");
 	/* evhttp's own hard cap; bodies between max_body and the cap get the Backbone's error code. */
 	evhttp_set_max_body_size(srv->http, (ev_ssize_t)(srv->cfg.max_body * 2 + 65536));
+	evhttp_set_max_headers_size(srv->http, 64 * 1024);
+	evhttp_set_timeout(srv->http, 120); /* idle or slow connections; SSE streams raise their own */
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	                                              EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(srv->http, dispatch, srv);
