@@ -22,6 +22,10 @@ static void drop_result(struct bb_req *r)
 
 void bb_ok(struct bb_req *r, int status, json_object *result)
 {
+	if (r->error) { /* an error already decided the answer */
+		json_object_put(result);
+		return;
+	}
 	drop_result(r);
 	r->status = status;
 	r->result = result;
@@ -113,8 +117,23 @@ static void send_json(struct bb_req *r, json_object *envelope)
 	evbuffer_free(out);
 }
 
+/* Created records answer with a Location header like CreatedAtAction: the request path plus the id. */
+static void add_location(struct bb_req *r)
+{
+	json_object *id = r->status == 201 ? json_object_object_get(r->result, "id") : NULL;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(r->req));
+	if (!id || !json_object_is_type(id, json_type_string) || !path)
+		return;
+	char location[256];
+	snprintf(location, sizeof location, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
+	         json_object_get_string(id));
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Location", location);
+}
+
 static void send_envelope(struct bb_req *r)
 {
+	if (!r->error)
+		add_location(r);
 	json_object *env = json_object_new_object();
 	if (r->error) {
 		json_object_object_add(env, "error", r->error);
@@ -134,7 +153,12 @@ void bb_send(struct bb_req *r)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	const char *corr = evhttp_find_header(evhttp_request_get_input_headers(r->req), "X-Correlation-ID");
-	evhttp_add_header(h, "X-Correlation-ID", corr ? corr : "none");
+	char fresh[BB_ID_LEN + 1];
+	if (!corr || !*corr || strlen(corr) > 100) {
+		bb_new_id("COR", fresh);
+		corr = fresh;
+	}
+	evhttp_add_header(h, "X-Correlation-ID", corr);
 	if (r->status == 401) {
 		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
 		evhttp_send_reply(r->req, 401, "Unauthorized", NULL);
