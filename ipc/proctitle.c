@@ -1,43 +1,27 @@
 /*
- * proctitle.c: sets the title ps shows by overwriting the argv area (the environment that follows
- * it is copied away first, as nginx and PostgreSQL do), and the 15-character kernel name.
+ * proctitle.c: sets the title ps shows by overwriting the argv strings in place (only the argv area,
+ * never the environment that follows it, so getenv() results stay valid), and the kernel's
+ * 15-character process name.
+ * Invariant: after proctitle_init() the argv strings are gone (argv[1..] become NULL); parse
+ * arguments before calling it. worker_init() does this for workers.
  */
 #include "worker.h"
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 
-extern char **environ;
-
 static char *title_area;
 static size_t title_capacity;
-
-/* Moves environ out of the way so the contiguous argv+environ block can hold the title. */
-static void relocate_environment(char *area_end_hint)
-{
-	size_t count = 0;
-	while (environ[count])
-		count++;
-	char **copy = calloc(count + 1, sizeof(char *));
-	if (!copy)
-		return;
-	for (size_t i = 0; i < count; i++)
-		copy[i] = strdup(environ[i]);
-	environ = copy;
-	(void)area_end_hint;
-}
 
 void proctitle_init(int argc, char **argv)
 {
 	if (title_area || argc < 1 || !argv[0])
 		return;
-	char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
-	for (char **e = environ; *e && *e == end; e++)
-		end = *e + strlen(*e) + 1;
-	relocate_environment(end);
+	char *end = argv[0] + strlen(argv[0]) + 1;
+	for (int i = 1; i < argc && argv[i] == end; i++)
+		end = argv[i] + strlen(argv[i]) + 1;
 	title_area = argv[0];
 	title_capacity = (size_t)(end - argv[0]);
 	for (int i = 1; i < argc; i++)

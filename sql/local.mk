@@ -1,1 +1,2 @@
-# sql/local.mk: owned by its area; see Makefile.am
+# sql/local.mk: schema migrations, applied in order by connector-migrate (doc/database.md).
+dist_sql_DATA += sql/0001_outbox.sql

@@ -1,0 +1,82 @@
+#!/bin/bash
+# contrib/test.sh: the test command. On a fresh Debian 12 machine it installs what is needed, builds
+# the Connector twice (plain, checked by `make distcheck`; and with ASan+UBSan), starts the servers the
+# tests need (a private PostgreSQL cluster; later RabbitMQ, Redis, Mosquitto, the Pub/Sub emulator),
+# runs every suite and ends with one line "N passed, M failed" summing them all.
+# Exit status: 0 only when nothing failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=${JOBS:-$(nproc)}
+state="$top/.state/test"
+logs="$state/logs"
+rm -rf "$logs"
+mkdir -p "$logs"
+
+say() { printf '== %s\n' "$*"; }
+die() { printf 'test.sh: %s\n' "$*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+say "installing packages"
+./contrib/install-deps.sh >"$logs/install.log" 2>&1 || { tail -n 30 "$logs/install.log"; die "package installation failed"; }
+
+if [ -f tests/interop/package-lock.json ]; then
+	say "installing the official npm packages for the interop suite"
+	npm ci --prefix tests/interop --no-audit --no-fund >"$logs/npm.log" 2>&1 ||
+		{ tail -n 30 "$logs/npm.log"; die "npm ci failed"; }
+fi
+
+say "generating the build system"
+autoreconf -fi >"$logs/autoreconf.log" 2>&1 || { cat "$logs/autoreconf.log"; die "autoreconf failed"; }
+
+say "starting a private PostgreSQL cluster"
+pgdir="$state/pg"
+./contrib/pg-private.sh stop "$pgdir" >/dev/null 2>&1
+rm -rf "$pgdir"
+CONNECTOR_TEST_DATABASE=$(./contrib/pg-private.sh start "$pgdir") || die "PostgreSQL did not start"
+export CONNECTOR_TEST_DATABASE
+cleanup() { ./contrib/pg-private.sh stop "$pgdir" >/dev/null 2>&1; }
+trap cleanup EXIT
+
+# run_check NAME BUILDDIR CONFIGURE-ARGS...: configure, build and `make check` one build tree.
+run_check() {
+	local name=$1 dir=$2
+	shift 2
+	say "$name: configure $*"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" -q "$@") >"$logs/$name-configure.log" 2>&1 ||
+		{ tail -n 30 "$logs/$name-configure.log"; echo "# FAIL: 1" >"$logs/$name-check.log"; return 1; }
+	say "$name: build"
+	make -C "$dir" -j"$jobs" >"$logs/$name-build.log" 2>&1 ||
+		{ grep -E 'error|Error' "$logs/$name-build.log" | head -n 40; echo "# FAIL: 1" >"$logs/$name-check.log"; return 1; }
+	say "$name: make check"
+	make -C "$dir" -j"$jobs" check >"$logs/$name-check.log" 2>&1
+	local rc=$?
+	grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' "$logs/$name-check.log" | grep -v '^PASS' | head -n 60
+	grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$logs/$name-check.log"
+	if [ $rc -ne 0 ]; then
+		for f in $(grep -lE '^(not ok|Bail out)' $(find "$dir" -name '*.log' -newer "$logs/$name-build.log") 2>/dev/null | head -n 10); do
+			echo "---- $f"
+			grep -B2 -A12 -E '^(not ok|Bail out)' "$f" | head -n 60
+		done
+	fi
+	return $rc
+}
+
+run_check asan "$top/build-asan" --enable-sanitizers
+asan_rc=$?
+
+say "plain build: make distcheck"
+mkdir -p "$top/build"
+(cd "$top/build" && "$top/configure" -q) >"$logs/plain-configure.log" 2>&1
+env -u CONNECTOR_TEST_DATABASE make -C "$top/build" -j"$jobs" distcheck >"$logs/distcheck.log" 2>&1
+dist_rc=$?
+grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$logs/distcheck.log"
+[ $dist_rc -eq 0 ] || { tail -n 40 "$logs/distcheck.log"; echo "# FAIL: 1" >>"$logs/distcheck.log"; }
+
+sum() { cat "$logs/asan-check.log" "$logs/distcheck.log" 2>/dev/null | awk -v k="$1" '$1=="#" && $2==k":" {n+=$3} END {print n+0}'; }
+passed=$(sum PASS)
+failed=$(( $(sum FAIL) + $(sum ERROR) ))
+skipped=$(sum SKIP)
+if [ $asan_rc -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,1 @@
+# lib/backbone.mk: owned by its area; see Makefile.am

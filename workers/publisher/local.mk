@@ -1,0 +1,1 @@
+# workers/publisher/local.mk: owned by its area; see Makefile.am

@@ -1,0 +1,1 @@
+# workers/sse/local.mk: owned by its area; see Makefile.am

@@ -1,0 +1,1 @@
+# workers/sync/local.mk: owned by its area; see Makefile.am

@@ -1,0 +1,1 @@
+# workers/webhooks/local.mk: owned by its area; see Makefile.am
