@@ -13,10 +13,11 @@ import { messageContent, rawCall } from "./lib/content.mjs";
 const suite = interopSuite("messages");
 const { step } = suite;
 
+const randomId = (n) => Array.from(randomBytes(n), (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[b % 62]).join("");
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 
 async function upload(peer, { bytes, filename, mimetype, title }) {
-    const file = await expectOk(peer.transport.files.uploadOwnFile({ content: bytes, filename, mimetype, title, description: `uploaded by ${peer.label}`, tags: ["interop"] }), `${peer.label} uploads ${filename}`);
+    const file = await expectOk(peer.transport.files.uploadOwnFile({ content: bytes, filename, mimetype, title, description: `uploaded by ${peer.label}`, tags: ["x:interop"] }), `${peer.label} uploads ${filename}`);
     assert.match(file.id, /^FIL[A-Za-z0-9]{17}$/);
     assert.equal(file.isOwn, true);
     assert.equal(file.filesize, bytes.length);
@@ -125,12 +126,13 @@ step("the Backbone refuses a message from C to A, who have no relationship", { n
     assert.equal(raw.body?.error?.code, "error.platform.validation.message.noRelationshipToRecipientExists", raw.text);
 });
 
-step("a message sent while terminated is held back and arrives after the reactivation", { needs: ["relAB"] }, async (s) => {
+step("a notification sent while terminated is held back and arrives after the reactivation", { needs: ["relAB"] }, async (s) => {
     const rel = (peer) => peer.transport.relationships;
     await expectOk(rel(s.a).terminateRelationship({ relationshipId: s.relAB }), "A terminates");
     await s.b.syncUntilRelationship(s.relAB, "Terminated");
-    const content = messageContent("while terminated");
-    const sent = await expectOk(s.a.transport.messages.sendMessage({ recipients: [s.b.address], content }), "A sends while terminated");
+    // the runtime sends only Notifications on a terminated relationship
+    const content = { "@type": "Notification", id: `NOT${randomId(17)}`, items: [{ "@type": "OwnAttributeDeletedByOwnerNotificationItem", attributeId: `ATT${randomId(17)}` }] };
+    const sent = await expectOk(s.a.transport.messages.sendMessage({ recipients: [s.b.address], content }), "A sends a notification while terminated");
     for (let i = 0; i < 3; i++) {
         const result = await s.b.sync();
         assert.ok(!result.messages.some((m) => m.id === sent.id), "message delivered while the relationship is terminated");

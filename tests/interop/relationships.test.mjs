@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { interopSuite } from "./lib/suite.mjs";
 import { expectError, expectOk } from "./lib/peer.mjs";
 import { reasons, requestRelationship, shareTemplate } from "./lib/flows.mjs";
+import { rawCall } from "./lib/content.mjs";
 
 const suite = interopSuite("relationships");
 const { step } = suite;
@@ -175,9 +176,15 @@ step("after both decomposed, B can establish a new relationship with A", { needs
     assert.notEqual(requested.id, s.relAB);
 });
 
-step("C decomposes its rejected request; A's sync shows DeletionProposed", { needs: ["relAC"] }, async (s) => {
-    await expectOk(rel(s.c).decomposeRelationship({ relationshipId: s.relAC }), "C decomposes");
+step("C decomposes its rejected request (raw PUT: the runtime decomposes only Terminated ones); A's sync shows DeletionProposed and A decomposes too", { needs: ["relAC"] }, async (s) => {
+    const raw = await rawCall(s.c, "PUT", `/api/v2/Relationships/${s.relAC}/Decompose`, {});
+    assert.equal(raw.status, 200, raw.text);
+    assert.equal(raw.body.result.status, "DeletionProposed", raw.text);
+    assert.equal(raw.body.result.auditLog.at(-1).reason, "Decomposition");
     const atA = await s.a.syncUntilRelationship(s.relAC, "DeletionProposed");
     assert.equal(atA.auditLog.at(-1).reason, "Decomposition");
     assert.equal(atA.auditLog.at(-1).createdBy, s.c.address);
+    await expectOk(rel(s.a).decomposeRelationship({ relationshipId: s.relAC }), "A decomposes");
+    const again = await rawCall(s.c, "PUT", `/api/v2/Relationships/${s.relAC}/Decompose`, {});
+    assert.notEqual(again.status, 200, `a second decomposition by C must fail: ${again.text}`);
 });
