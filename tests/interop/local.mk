@@ -16,6 +16,7 @@ EXTRA_DIST += \
 	tests/interop/lib/backbone.mjs \
 	tests/interop/lib/content.mjs \
 	tests/interop/lib/env.mjs \
+	tests/interop/lib/fidelity.mjs \
 	tests/interop/lib/flows.mjs \
 	tests/interop/lib/peer.mjs \
 	tests/interop/lib/sse.mjs \

@@ -143,3 +143,4 @@ step("a notification sent while terminated is held back and arrives after the re
     const arrived = await s.b.syncUntilMessage(sent.id);
     assert.deepEqual(arrived.content, content);
 });
+suite.wireConventionsStep();

@@ -188,3 +188,4 @@ step("C decomposes its rejected request (raw PUT: the runtime decomposes only Te
     const again = await rawCall(s.c, "PUT", `/api/v2/Relationships/${s.relAC}/Decompose`, {});
     assert.notEqual(again.status, 200, `a second decomposition by C must fail: ${again.text}`);
 });
+suite.wireConventionsStep();

@@ -81,3 +81,4 @@ step("the runtime's Backbone compatibility check accepts the Backbone", { needs:
     assert.equal(result.isCompatible, true);
     assert.ok([6, 7].includes(Number(result.backboneVersion)), `backboneVersion ${result.backboneVersion}`);
 });
+suite.wireConventionsStep();

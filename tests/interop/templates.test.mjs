@@ -155,3 +155,4 @@ step("a password-protected token: a wrong password is not found, the right one g
     assert.deepEqual(byB.content, content);
     assert.equal(byB.passwordProtection.password, "s3cr3t");
 });
+suite.wireConventionsStep();

@@ -7,7 +7,8 @@ import { after, test } from "node:test";
 import { join } from "node:path";
 import { requireInteropEnv } from "./env.mjs";
 import { logDir, startBackbone } from "./backbone.mjs";
-import { installWireRecorder, note } from "./wire.mjs";
+import { allEntries, installWireRecorder, note } from "./wire.mjs";
+import { wireViolations } from "./fidelity.mjs";
 import { createPeer } from "./peer.mjs";
 
 export function interopSuite(name) {
@@ -43,6 +44,18 @@ export function interopSuite(name) {
             peers.push(peer);
             note(`peer ${label} = ${peer.address} (${peer.username})`);
             return peer;
+        },
+        /** A last step: every answer this file's runtimes got followed the wire conventions. */
+        wireConventionsStep() {
+            test("every answer the Backbone gave in this file followed the wire conventions", async (t) => {
+                const entries = allEntries();
+                if (entries.length === 0) {
+                    t.skip("no traffic recorded");
+                    return;
+                }
+                const problems = [...new Set(wireViolations(entries))];
+                if (problems.length > 0) throw new Error(`${problems.length} violations in ${entries.length} exchanges:\n${problems.slice(0, 40).join("\n")}`);
+            });
         },
         /**
          * One step: needs lists state keys earlier steps must have set; the step is skipped

@@ -51,7 +51,11 @@ function record(config, status, responseData) {
         request: `${config.method?.toUpperCase()} ${fullUrl(config)}`,
         body: describeBody(config.data),
         status,
-        response: describeBody(responseData)
+        response: describeBody(responseData),
+        method: config.method?.toUpperCase(),
+        path: new URL(fullUrl(config)).pathname,
+        json: responseData !== null && typeof responseData === "object" && !Buffer.isBuffer(responseData) && !(responseData instanceof ArrayBuffer) ? responseData : undefined,
+        rawText: typeof responseData === "string" ? responseData : undefined
     };
     if (config.url?.endsWith("/connect/token") && typeof config.data === "string") {
         const user = new URLSearchParams(config.data).get("username");
@@ -92,6 +96,11 @@ export function installWireRecorder(path) {
 
 export function labelUser(username, label) {
     userLabel.set(username, label);
+}
+
+/** All recorded exchanges (with the parsed JSON answer in .json). */
+export function allEntries() {
+    return entries;
 }
 
 export function mark() {
