@@ -6,7 +6,9 @@ TESTS += \
 	tests/interop/templates.test.mjs \
 	tests/interop/relationships.test.mjs \
 	tests/interop/messages.test.mjs \
-	tests/interop/sse.test.mjs
+	tests/interop/sse.test.mjs \
+	tests/interop/limits.test.mjs \
+	tests/interop/devices.test.mjs
 EXTRA_DIST += \
 	tests/interop/package.json \
 	tests/interop/package-lock.json \
@@ -26,4 +28,6 @@ EXTRA_DIST += \
 	tests/interop/templates.test.mjs \
 	tests/interop/relationships.test.mjs \
 	tests/interop/messages.test.mjs \
-	tests/interop/sse.test.mjs
+	tests/interop/sse.test.mjs \
+	tests/interop/limits.test.mjs \
+	tests/interop/devices.test.mjs

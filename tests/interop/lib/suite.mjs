@@ -39,8 +39,8 @@ export function interopSuite(name) {
         onTeardown(fn) {
             cleanups.push(fn);
         },
-        async peer(label) {
-            const peer = await createPeer(backbone.baseUrl, label);
+        async peer(label, options) {
+            const peer = await createPeer(backbone.baseUrl, label, options);
             peers.push(peer);
             note(`peer ${label} = ${peer.address} (${peer.username})`);
             return peer;
