@@ -8,7 +8,8 @@ TESTS += \
 	tests/interop/messages.test.mjs \
 	tests/interop/sse.test.mjs \
 	tests/interop/limits.test.mjs \
-	tests/interop/devices.test.mjs
+	tests/interop/devices.test.mjs \
+	tests/interop/deletion.test.mjs
 EXTRA_DIST += \
 	tests/interop/package.json \
 	tests/interop/package-lock.json \
@@ -30,4 +31,5 @@ EXTRA_DIST += \
 	tests/interop/messages.test.mjs \
 	tests/interop/sse.test.mjs \
 	tests/interop/limits.test.mjs \
-	tests/interop/devices.test.mjs
+	tests/interop/devices.test.mjs \
+	tests/interop/deletion.test.mjs
