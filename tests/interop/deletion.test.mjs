@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { interopSuite } from "./lib/suite.mjs";
 import { expectError, expectOk } from "./lib/peer.mjs";
-import { establishRelationship } from "./lib/flows.mjs";
+import { establishRelationship, shareTemplate } from "./lib/flows.mjs";
 import { messageContent } from "./lib/content.mjs";
 
 const suite = interopSuite("deletion");
@@ -15,7 +15,9 @@ step("the Backbone starts and A and B establish a relationship", {}, async (s) =
     await suite.startBackbone();
     s.a = await suite.peer("A");
     s.b = await suite.peer("B");
+    s.c = await suite.peer("C");
     s.rel = await establishRelationship(s.a, s.b, "deletion");
+    ({ own: s.templateForC } = await shareTemplate(s.a, s.c, "before deletion"));
 });
 
 step("A starts its identity deletion: an Active process with a grace period of 14 days", { needs: ["rel"] }, async (s) => {
@@ -34,6 +36,14 @@ step("B's sync reports A as ToBeDeleted with the end of the grace period", { nee
     const relationship = await s.b.syncUntil("peer deletion info arrives", (acc) => acc.relationships.find((r) => r.id === s.rel && r.peerDeletionInfo?.deletionStatus === "ToBeDeleted"));
     assert.equal(relationship.peerDeletionInfo.deletionDate, s.process.gracePeriodEndsAt);
     await s.b.waitForEvent("transport.peerToBeDeleted", (r) => r.id === s.rel);
+});
+
+step("while A's deletion runs, C may not request a relationship on A's earlier template", { needs: ["process", "templateForC"] }, async (s) => {
+    const can = await expectOk(s.c.transport.relationships.canCreateRelationship({ templateId: s.templateForC.id }), "C canCreateRelationship");
+    assert.equal(can.isSuccess, false, JSON.stringify(can));
+    assert.equal(can.code, "error.transport.relationships.activeIdentityDeletionProcessOfOwnerOfRelationshipTemplate");
+    const refused = await expectError(s.c.transport.relationships.createRelationship({ templateId: s.templateForC.id, creationContent: { "@type": "ArbitraryRelationshipCreationContent", value: {} } }), "C requests anyway");
+    assert.match(refused.code, /activeIdentityDeletionProcessOfOwnerOfRelationshipTemplate|peerIsToBeDeleted/);
 });
 
 step("while its deletion runs, A cannot start a sync run", { needs: ["process"] }, async (s) => {
