@@ -121,6 +121,8 @@ static void connect_token(struct bb_req *r)
 		oauth_error(r, "invalid_client", "The specified 'client_id' or 'client_secret' is invalid.");
 	} else if (!form_value(&form, "username") || !form_value(&form, "password")) {
 		oauth_error(r, "invalid_request", "The mandatory 'username' and/or 'password' are missing.");
+	} else if (!bb_id_valid(form_value(&form, "username"), "USR")) {
+		oauth_error(r, "invalid_grant", "The username/password couple is invalid.");
 	} else {
 		check_password(r, form_value(&form, "username"), form_value(&form, "password"),
 		               form_value(&form, "client_id"));

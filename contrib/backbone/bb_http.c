@@ -121,6 +121,7 @@ static bool parse_json_body(struct bb_req *r)
 		return false;
 	}
 	json_tokener *tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	r->json = json_tokener_parse_ex(tok, (const char *)r->body, (int)r->body_len);
 	enum json_tokener_error err = json_tokener_get_error(tok);
 	size_t used = json_tokener_get_parse_end(tok);

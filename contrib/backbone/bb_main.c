@@ -59,8 +59,13 @@ static void parse_listen(struct bb_config *c, char *v)
 	if (!colon || colon == v)
 		bad("--listen", "expected HOST:PORT");
 	*colon = '\0';
-	c->listen_host = v;
 	c->port = (int)parse_num("--listen", colon + 1, 0, 65535);
+	size_t n = strlen(v);
+	if (v[0] == '[' && n > 2 && v[n - 1] == ']') { /* [::1]:PORT */
+		v[n - 1] = '\0';
+		v++;
+	}
+	c->listen_host = v;
 }
 
 static void parse_client(struct bb_config *c, char *v)
@@ -172,7 +177,8 @@ static void run(struct bb_server *srv)
 		        srv->cfg.port);
 		exit(EXIT_CONFIG);
 	}
-	printf("listening on http://%s:%d\n", srv->cfg.listen_host, port);
+	bool v6 = strchr(srv->cfg.listen_host, ':') != NULL;
+	printf("listening on http://%s%s%s:%d\n", v6 ? "[" : "", srv->cfg.listen_host, v6 ? "]" : "", port);
 	fflush(stdout);
 	srv->sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
 	srv->sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);

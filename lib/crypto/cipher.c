@@ -41,13 +41,19 @@ enum ecrypto_err ecrypto_cipher_read(const json_object *obj, const char *path, v
 enum ecrypto_err ecrypto_cipher_from_json(const char *json, struct ecrypto_cipher *out, struct ecrypto_why *why)
 {
 	memset(out, 0, sizeof(*out));
-	return ej_read_text(json, CLS, ecrypto_cipher_read, out, why);
+	enum ecrypto_err err = ej_read_text(json, CLS, ecrypto_cipher_read, out, why);
+	if (err)
+		ecrypto_cipher_free(out);
+	return err;
 }
 
 enum ecrypto_err ecrypto_cipher_from_base64(const char *b64, struct ecrypto_cipher *out, struct ecrypto_why *why)
 {
 	memset(out, 0, sizeof(*out));
-	return ej_read_base64(b64, CLS, ecrypto_cipher_read, out, why);
+	enum ecrypto_err err = ej_read_base64(b64, CLS, ecrypto_cipher_read, out, why);
+	if (err)
+		ecrypto_cipher_free(out);
+	return err;
 }
 
 static void write_cipher(struct ej_out *o, const struct ecrypto_cipher *c, bool verbose)

@@ -60,7 +60,11 @@ enum ecrypto_err ej_parse_object(const char *text, size_t len, const char *path,
 	json_tokener *tok = json_tokener_new();
 	if (!tok)
 		return ecrypto_fail(why, ECRYPTO_ERR_NOMEM, "%s: out of memory", path);
+#ifdef JSON_TOKENER_VALIDATE_UTF8
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+#else
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+#endif
 	json_object *v = json_tokener_parse_ex(tok, text, (int)len);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
 	size_t used = json_tokener_get_parse_end(tok);

@@ -9,6 +9,7 @@
 
 #include "base64.h"
 #include "crypto/reference.h"
+#include "crypto/reference_check.h"
 
 #define PLAIN_MAX  (ECRYPTO_REF_URL_MAX + 256) /* decoded reference text */
 #define MAX_FIELDS 5
@@ -22,7 +23,7 @@ static bool is_alnum(char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-static enum ecrypto_err check_id(const char *id, size_t len, enum ecrypto_ref_kind kind, struct ecrypto_why *why)
+enum ecrypto_err ecrypto_ref_check_id(const char *id, size_t len, enum ecrypto_ref_kind kind, struct ecrypto_why *why)
 {
 	if (len != ECRYPTO_REF_ID_LEN)
 		return ecrypto_fail(why, ECRYPTO_ERR_VALUE, "reference.id: expected %d characters, got %zu",
@@ -40,7 +41,7 @@ static enum ecrypto_err check_id(const char *id, size_t len, enum ecrypto_ref_ki
 	return ecrypto_fail(why, ECRYPTO_ERR_VALUE, "reference.id: must start with %s", PREFIXES[kind - 1]);
 }
 
-static enum ecrypto_err check_url(const char *url, size_t len, struct ecrypto_why *why)
+enum ecrypto_err ecrypto_ref_check_url(const char *url, size_t len, struct ecrypto_why *why)
 {
 	size_t scheme = strncmp(url, "https://", 8) == 0 ? 8 : strncmp(url, "http://", 7) == 0 ? 7 : 0;
 	if (scheme == 0)
@@ -62,7 +63,7 @@ static enum ecrypto_err check_url(const char *url, size_t len, struct ecrypto_wh
 	return ECRYPTO_OK;
 }
 
-static enum ecrypto_err check_for_identity(const char *s, size_t len, struct ecrypto_why *why)
+enum ecrypto_err ecrypto_ref_check_for_identity(const char *s, size_t len, struct ecrypto_why *why)
 {
 	if (len == 0)
 		return ECRYPTO_OK;
@@ -182,7 +183,7 @@ static enum ecrypto_err parse_key_fields(char **f, int count, struct ecrypto_ref
 	sodium_memzero(key, sizeof(key));
 	if (count == 2)
 		return ECRYPTO_OK;
-	enum ecrypto_err err = check_for_identity(f[2], strlen(f[2]), why);
+	enum ecrypto_err err = ecrypto_ref_check_for_identity(f[2], strlen(f[2]), why);
 	if (err)
 		return err;
 	strcpy(ref->for_identity_truncated, f[2]);
@@ -191,7 +192,7 @@ static enum ecrypto_err parse_key_fields(char **f, int count, struct ecrypto_ref
 
 static enum ecrypto_err set_url(struct ecrypto_reference *ref, const char *url, size_t len, struct ecrypto_why *why)
 {
-	enum ecrypto_err err = check_url(url, len, why);
+	enum ecrypto_err err = ecrypto_ref_check_url(url, len, why);
 	if (err)
 		return err;
 	ref->backbone_base_url = strndup(url, len);
@@ -226,7 +227,7 @@ static enum ecrypto_err parse_truncated(const char *b64, enum ecrypto_ref_kind k
 	if (!err) {
 		char *at = strchr(f[0], '@');
 		size_t id_len = at ? (size_t)(at - f[0]) : strlen(f[0]);
-		err = check_id(f[0], id_len, kind, why);
+		err = ecrypto_ref_check_id(f[0], id_len, kind, why);
 		if (!err)
 			memcpy(ref->id, f[0], ECRYPTO_REF_ID_LEN);
 		if (!err && at)
@@ -252,7 +253,7 @@ static enum ecrypto_err parse_url(const char *url, enum ecrypto_ref_kind kind, s
 	size_t id_len = (size_t)(end - slash);
 	if (slash - url < 3 || strncmp(slash - 3, "/r/", 3) != 0)
 		return ecrypto_fail(why, ECRYPTO_ERR_VALUE, "reference url: path must end in /r/<id>");
-	enum ecrypto_err err = check_id(slash, id_len, kind, why);
+	enum ecrypto_err err = ecrypto_ref_check_id(slash, id_len, kind, why);
 	if (err)
 		return err;
 	memcpy(ref->id, slash, ECRYPTO_REF_ID_LEN);
@@ -309,13 +310,13 @@ static void append_key_fields(const struct ecrypto_reference *ref, char *buf, si
 
 static enum ecrypto_err check_ref(const struct ecrypto_reference *ref, struct ecrypto_why *why)
 {
-	enum ecrypto_err err = check_id(ref->id, strnlen(ref->id, sizeof(ref->id)), ECRYPTO_REF_ANY, why);
+	enum ecrypto_err err = ecrypto_ref_check_id(ref->id, strnlen(ref->id, sizeof(ref->id)), ECRYPTO_REF_ANY, why);
 	if (!err && ref->backbone_base_url)
-		err = check_url(ref->backbone_base_url, strlen(ref->backbone_base_url), why);
+		err = ecrypto_ref_check_url(ref->backbone_base_url, strlen(ref->backbone_base_url), why);
 	if (!err)
-		err = check_for_identity(ref->for_identity_truncated,
-		                         strnlen(ref->for_identity_truncated, sizeof(ref->for_identity_truncated)),
-		                         why);
+		err = ecrypto_ref_check_for_identity(
+		        ref->for_identity_truncated,
+		        strnlen(ref->for_identity_truncated, sizeof(ref->for_identity_truncated)), why);
 	if (!err && ref->has_password)
 		err = ecrypto_password_protection_check(&ref->password, why);
 	return err;

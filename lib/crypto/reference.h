@@ -54,8 +54,26 @@ enum ecrypto_err ecrypto_reference_set_base_url(struct ecrypto_reference *ref, c
                                                 struct ecrypto_why *why);
 void ecrypto_reference_free(struct ecrypto_reference *ref);
 
+/*
+ * JSON form (ts-serval, e.g. a message attachment or token content; keys sorted):
+ *   {"backboneBaseUrl"?,"forIdentityTruncated"?,"id","key":{"key","alg"},"passwordProtection"?}
+ * "@type" may be absent or TokenReference / RelationshipTemplateReference / FileReference; it is not
+ * written (the nested form). SharedPasswordProtection JSON has its salt in base64url:
+ *   {"passwordLocationIndicator"?,"passwordType","salt"}
+ */
+enum ecrypto_err ecrypto_reference_from_json(const char *json, enum ecrypto_ref_kind kind,
+                                             struct ecrypto_reference *out, struct ecrypto_why *why);
+enum ecrypto_err ecrypto_reference_to_json(const struct ecrypto_reference *ref, char **out, struct ecrypto_why *why);
+enum ecrypto_err ecrypto_password_protection_from_json(const char *json, struct ecrypto_password_protection *out,
+                                                       struct ecrypto_why *why);
+char *ecrypto_password_protection_to_json(const struct ecrypto_password_protection *pp);
+
 /* "pw" | "pin4".."pin16", salt, indicator 0..99 or none. */
 enum ecrypto_err ecrypto_password_protection_check(const struct ecrypto_password_protection *pp,
                                                    struct ecrypto_why *why);
+
+struct json_object;
+enum ecrypto_err ecrypto_password_protection_read(const struct json_object *obj, const char *path, void *out,
+                                                  struct ecrypto_why *why);
 
 #endif

@@ -18,7 +18,8 @@ static void same_text(char *got, const char *want, const char *name)
 static char *nested_json(const char *vector, const char *field)
 {
 	json_object *outer = json_tokener_parse(vstr(V, vector));
-	char *text = strdup(json_object_to_json_string_ext(vpath(outer, field), JSON_C_TO_STRING_PLAIN));
+	char *text = strdup(json_object_to_json_string_ext(vpath(outer, field),
+	                                                   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(outer);
 	return text;
 }
@@ -153,9 +154,10 @@ static void test_template(void)
 	json_object *inner = json_tokener_parse(serialized);
 	struct ecrypto_signature sig;
 	struct ecrypto_sig_public_key pub;
-	char *pub_json =
-	        strdup(json_object_to_json_string_ext(vpath(inner, "identity.publicKey"), JSON_C_TO_STRING_PLAIN));
-	char *sig_json = strdup(json_object_to_json_string_ext(vpath(ts, "deviceSignature"), JSON_C_TO_STRING_PLAIN));
+	char *pub_json = strdup(json_object_to_json_string_ext(
+	        vpath(inner, "identity.publicKey"), JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *sig_json = strdup(json_object_to_json_string_ext(
+	        vpath(ts, "deviceSignature"), JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	ok(ecrypto_sig_public_key_from_json(pub_json, &pub, NULL) == ECRYPTO_OK &&
 	           ecrypto_signature_from_json(sig_json, &sig, NULL) == ECRYPTO_OK &&
 	           ecrypto_verify(&pub, serialized, strlen(serialized), &sig, NULL) == ECRYPTO_OK,
@@ -164,7 +166,8 @@ static void test_template(void)
 	ecrypto_address_from_public_key(&pub, "localhost", addr, NULL);
 	is_str(addr, vstr(inner, "identity.address"), "template identity address matches its key");
 	struct ecrypto_template_public_key tk;
-	char *tk_json = strdup(json_object_to_json_string_ext(vpath(inner, "templateKey"), JSON_C_TO_STRING_PLAIN));
+	char *tk_json = strdup(json_object_to_json_string_ext(vpath(inner, "templateKey"),
+	                                                      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	ok(ecrypto_template_public_key_from_json(tk_json, &tk, NULL) == ECRYPTO_OK &&
 	           strcmp(tk.id, "TRPRTKabcdefghij0123") == 0,
 	   "templateKey (without @type) parses with its id");
@@ -196,8 +199,8 @@ static void test_creation(void)
 	   "creation content decrypts with the templator's requestSecretKey");
 	json_object *sj = json_tokener_parse(signed_json);
 	const char *serialized = vstr(sj, "serializedCreationContent");
-	char *rel_sig =
-	        strdup(json_object_to_json_string_ext(vpath(sj, "relationshipSignature"), JSON_C_TO_STRING_PLAIN));
+	char *rel_sig = strdup(json_object_to_json_string_ext(vpath(sj, "relationshipSignature"),
+	                                                      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	struct ecrypto_signature sig;
 	ok(ecrypto_signature_from_json(rel_sig, &sig, NULL) == ECRYPTO_OK && sig.alg == ECRYPTO_HASH_SHA256 &&
 	           ecrypto_rel_secrets_verify_peer(&h.templator, serialized, strlen(serialized), &sig, NULL) ==
@@ -357,6 +360,39 @@ static void test_references(void)
 	ecrypto_reference_free(&ref);
 }
 
+static void test_reference_json(void)
+{
+	struct ecrypto_reference ref;
+	struct ecrypto_why why = {{0}};
+	char *att = nested_json("message.MessageContentWrapper_withAttachment_json", "attachments.0");
+	ok(ecrypto_reference_from_json(att, ECRYPTO_REF_FILE, &ref, &why) == ECRYPTO_OK &&
+	           strcmp(ref.id, "FILabcdefghij0123456") == 0 && ref.backbone_base_url,
+	   "attachment FileReference JSON parses %s", why.text);
+	char *out = NULL;
+	ecrypto_reference_to_json(&ref, &out, NULL);
+	is_str(out, att, "FileReference JSON is byte-identical");
+	free(out);
+	ecrypto_reference_free(&ref);
+	free(att);
+
+	struct ecrypto_password_protection pp;
+	char *ppj = nested_json("token.TokenContentRelationshipTemplate_withForIdentityAndPassword_json",
+	                        "passwordProtection");
+	ok(ecrypto_password_protection_from_json(ppj, &pp, &why) == ECRYPTO_OK && strcmp(pp.type, "pin4") == 0 &&
+	           pp.location_indicator == 1,
+	   "SharedPasswordProtection JSON parses (salt in base64url) %s", why.text);
+	same_text(ecrypto_password_protection_to_json(&pp), ppj, "SharedPasswordProtection JSON is byte-identical");
+	free(ppj);
+	ok(ecrypto_password_protection_from_json("{\"passwordType\":\"pw\",\"salt\":\"EBESExQVFhcYGRobHB0eHw==\"}", &pp,
+	                                         &why) == ECRYPTO_ERR_BASE64,
+	   "padded salt in JSON is rejected: %s", why.text);
+	ok(ecrypto_reference_from_json(
+	           "{\"id\":\"TOKabcdefghij0123456\",\"key\":{\"key\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\","
+	           "\"alg\":3},\"@type\":\"Token\"}",
+	           ECRYPTO_REF_ANY, &ref, &why) == ECRYPTO_ERR_TYPE_NAME,
+	   "reference JSON with a foreign @type: %s", why.text);
+}
+
 int main(void)
 {
 	V = vectors_load();
@@ -366,6 +402,7 @@ int main(void)
 	test_creation();
 	test_token_and_file();
 	test_references();
+	test_reference_json();
 	json_object_put(V);
 	return tap_done();
 }

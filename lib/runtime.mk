@@ -1,0 +1,1 @@
+# lib/runtime.mk: owned by its area; see Makefile.am

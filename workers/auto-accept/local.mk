@@ -1,0 +1,1 @@
+# workers/auto-accept/local.mk: owned by its area; see Makefile.am
