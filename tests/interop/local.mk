@@ -9,7 +9,8 @@ TESTS += \
 	tests/interop/sse.test.mjs \
 	tests/interop/limits.test.mjs \
 	tests/interop/devices.test.mjs \
-	tests/interop/deletion.test.mjs
+	tests/interop/deletion.test.mjs \
+	tests/interop/auth.test.mjs
 EXTRA_DIST += \
 	tests/interop/package.json \
 	tests/interop/package-lock.json \
@@ -32,4 +33,5 @@ EXTRA_DIST += \
 	tests/interop/sse.test.mjs \
 	tests/interop/limits.test.mjs \
 	tests/interop/devices.test.mjs \
-	tests/interop/deletion.test.mjs
+	tests/interop/deletion.test.mjs \
+	tests/interop/auth.test.mjs

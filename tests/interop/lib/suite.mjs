@@ -30,8 +30,8 @@ export function interopSuite(name) {
         get backbone() {
             return backbone;
         },
-        async startBackbone() {
-            backbone = await startBackbone({ name, ...env });
+        async startBackbone(extraArgs = []) {
+            backbone = await startBackbone({ name, ...env, extraArgs });
             note(`Backbone for ${name} at ${backbone.baseUrl} (log ${backbone.logPath})`);
             return backbone;
         },
