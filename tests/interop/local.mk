@@ -10,7 +10,8 @@ TESTS += \
 	tests/interop/limits.test.mjs \
 	tests/interop/devices.test.mjs \
 	tests/interop/deletion.test.mjs \
-	tests/interop/auth.test.mjs
+	tests/interop/auth.test.mjs \
+	tests/interop/account.test.mjs
 EXTRA_DIST += \
 	tests/interop/package.json \
 	tests/interop/package-lock.json \
@@ -34,4 +35,5 @@ EXTRA_DIST += \
 	tests/interop/limits.test.mjs \
 	tests/interop/devices.test.mjs \
 	tests/interop/deletion.test.mjs \
-	tests/interop/auth.test.mjs
+	tests/interop/auth.test.mjs \
+	tests/interop/account.test.mjs
