@@ -74,3 +74,4 @@ step("A creates an identity recovery kit; a fresh runtime recovers A's identity 
 });
 
 suite.wireConventionsStep();
+suite.shutdownStep();

@@ -53,3 +53,4 @@ step("after the lifetime, the old token gets an empty 401 and the runtime authen
 });
 
 suite.wireConventionsStep();
+suite.shutdownStep();

@@ -77,3 +77,4 @@ step("after the cancellation A syncs again and B receives A's message", { needs:
 });
 
 suite.wireConventionsStep();
+suite.shutdownStep();

@@ -97,3 +97,4 @@ step("B answers; the second device receives and decrypts the answer", { needs: [
 });
 
 suite.wireConventionsStep();
+suite.shutdownStep();

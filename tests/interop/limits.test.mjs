@@ -59,3 +59,4 @@ step("B's copy of A's messages shows B's own receipt", { needs: ["received"] }, 
 });
 
 suite.wireConventionsStep();
+suite.shutdownStep();

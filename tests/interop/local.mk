@@ -11,7 +11,8 @@ TESTS += \
 	tests/interop/devices.test.mjs \
 	tests/interop/deletion.test.mjs \
 	tests/interop/auth.test.mjs \
-	tests/interop/account.test.mjs
+	tests/interop/account.test.mjs \
+	tests/interop/requests.test.mjs
 EXTRA_DIST += \
 	tests/interop/package.json \
 	tests/interop/package-lock.json \
@@ -36,4 +37,5 @@ EXTRA_DIST += \
 	tests/interop/devices.test.mjs \
 	tests/interop/deletion.test.mjs \
 	tests/interop/auth.test.mjs \
-	tests/interop/account.test.mjs
+	tests/interop/account.test.mjs \
+	tests/interop/requests.test.mjs

@@ -176,3 +176,4 @@ step("a notification sent while terminated is held back and arrives after the re
     assert.deepEqual(arrived.content, content);
 });
 suite.wireConventionsStep();
+suite.shutdownStep();

@@ -196,3 +196,4 @@ step("C decomposes its rejected request (raw PUT: the runtime decomposes only Te
     assert.notEqual(again.status, 200, `a second decomposition by C must fail: ${again.text}`);
 });
 suite.wireConventionsStep();
+suite.shutdownStep();

@@ -166,3 +166,4 @@ step("a password-protected token: a wrong password is not found, the right one g
     assert.equal(byB.passwordProtection.password, "s3cr3t");
 });
 suite.wireConventionsStep();
+suite.shutdownStep();

@@ -75,18 +75,26 @@ export async function startBackbone({ name, database, backboneBin, extraArgs = [
     }
     const port = Number(new URL(listenUrl).port);
     const baseUrl = `http://localhost:${port}`;
-    let stopped = false;
-    async function stop({ dropDatabase = true } = {}) {
-        if (stopped) return;
-        stopped = true;
-        if (child.exitCode === null && child.signalCode === null) {
-            child.kill("SIGTERM");
-            const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-            await once(child, "exit");
-            clearTimeout(timer);
-        }
-        log.end();
-        if (dropDatabase) psql(database, `DROP DATABASE IF EXISTS "${dbname}" WITH (FORCE)`);
+    let stopped;
+    /** Ends the process (SIGTERM, SIGKILL after 10 s); resolves to {code, signal, killed}. */
+    function stop({ dropDatabase = true } = {}) {
+        stopped ??= (async () => {
+            let killed = false;
+            if (child.exitCode === null && child.signalCode === null) {
+                const exited = once(child, "exit");
+                child.kill("SIGTERM");
+                const timer = setTimeout(() => {
+                    killed = true;
+                    child.kill("SIGKILL");
+                }, 10000);
+                await exited;
+                clearTimeout(timer);
+            }
+            await new Promise((resolveEnd) => log.end(resolveEnd));
+            if (dropDatabase) psql(database, `DROP DATABASE IF EXISTS "${dbname}" WITH (FORCE)`);
+            return { code: child.exitCode, signal: child.signalCode, killed };
+        })();
+        return stopped;
     }
     return { baseUrl, listenUrl, port, logPath, database: dbname, process: child, stop };
 }

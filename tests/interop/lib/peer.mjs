@@ -81,12 +81,13 @@ function recordingEventBus(events) {
     return new RecordingEventBus((error, namespace) => note(`ERROR in event handler for ${namespace}: ${error}`));
 }
 
-export function runtimeConfig(baseUrl, { datawallet = false } = {}) {
+/** options.requests enables the runtime's DeciderModule and RequestModule (request handling). */
+export function runtimeConfig(baseUrl, { datawallet = false, requests = false } = {}) {
     return {
         transportLibrary: { baseUrl, platformClientId: CLIENT_ID, platformClientSecret: CLIENT_SECRET, debug: true, datawalletEnabled: datawallet },
         modules: {
-            decider: { enabled: false, location: "@nmshd/runtime:DeciderModule" },
-            request: { enabled: false, location: "@nmshd/runtime:RequestModule" },
+            decider: { enabled: requests, location: "@nmshd/runtime:DeciderModule" },
+            request: { enabled: requests, location: "@nmshd/runtime:RequestModule" },
             notification: { enabled: false, location: "@nmshd/runtime:NotificationModule" }
         }
     };
