@@ -12,7 +12,8 @@ TESTS += \
 	tests/interop/deletion.test.mjs \
 	tests/interop/auth.test.mjs \
 	tests/interop/account.test.mjs \
-	tests/interop/requests.test.mjs
+	tests/interop/requests.test.mjs \
+	tests/interop/restart.test.mjs
 EXTRA_DIST += \
 	tests/interop/package.json \
 	tests/interop/package-lock.json \
@@ -38,4 +39,5 @@ EXTRA_DIST += \
 	tests/interop/deletion.test.mjs \
 	tests/interop/auth.test.mjs \
 	tests/interop/account.test.mjs \
-	tests/interop/requests.test.mjs
+	tests/interop/requests.test.mjs \
+	tests/interop/restart.test.mjs

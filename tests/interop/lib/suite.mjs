@@ -36,6 +36,14 @@ export function interopSuite(name) {
             note(`Backbone for ${name} at ${backbone.baseUrl} (log ${backbone.logPath})`);
             return backbone;
         },
+        /** Stops the Backbone (keeping its database) and starts it again on the same port. */
+        async restartBackbone() {
+            const { database: dbname, port } = backbone;
+            const stopped = await backbone.stop({ dropDatabase: false });
+            note(`Backbone stopped (${JSON.stringify(stopped)}); restarting on port ${port}`);
+            backbone = await startBackbone({ name, ...env, reuse: { database: dbname, port } });
+            return { stopped, backbone };
+        },
         /** Registers fn to run at teardown, before the peers and the Backbone stop. */
         onTeardown(fn) {
             cleanups.push(fn);
