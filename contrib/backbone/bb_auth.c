@@ -150,7 +150,10 @@ static void challenge_create(struct bb_req *r)
 	bb_p_i64(&p, r->now + CHALLENGE_LIFETIME_MS);
 	bb_p_text(&p, r->authed ? r->address : NULL);
 	bb_p_text(&p, r->authed ? r->device : NULL);
-	if (bb_exec(r, "INSERT INTO challenges VALUES ($1, $2, $3, $4)", &p))
+	struct bb_params old = {0};
+	bb_p_i64(&old, r->now - 24 * CHALLENGE_GRACE_MS);
+	if (bb_exec(r, "DELETE FROM challenges WHERE expires_at < $1", &old) &&
+	    bb_exec(r, "INSERT INTO challenges VALUES ($1, $2, $3, $4)", &p))
 		bb_ok(r, 201, challenge_json(id, r->now + CHALLENGE_LIFETIME_MS, p.v[2], p.v[3]));
 }
 

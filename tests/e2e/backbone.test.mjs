@@ -53,6 +53,8 @@ test("command line: --help, --version, bad arguments exit 78 naming the flag", a
         [["--database", "x", "--address-domain", "127.0.0.1"], "--address-domain"],
         [["--database", "x", "--max-body", "ten"], "--max-body"],
         [["--database", "x", "--bogus"], "--bogus"],
+        [["--database", "x", "--log-level", "loud"], "--log-level"],
+        [["--database", "x", "--token-lifetime", "5"], "--token-lifetime"],
         [["--client", "nocolon", "--database", "x"], "--client"],
         [["--listen", "127.0.0.1:0"], "--database"]
     ]) {
@@ -221,6 +223,8 @@ test("templates and tokens: allocation limit, passwords, forIdentity, exhaustion
     expectError(await c.get(`/api/v2/RelationshipTemplates/${id}?password=${encodeURIComponent(b64std(crypto.randomBytes(32)))}`), 404, "error.platform.recordNotFound");
     assert.equal((await c.get(`/api/v2/RelationshipTemplates/${id}?password=${encodeURIComponent(b64std(pw))}`)).status, 200);
     assert.equal((await a.get(`/api/v2/RelationshipTemplates/${id}`)).status, 200);
+    const listed = await b.get(`/api/v2/RelationshipTemplates?templates.0.id=${template}&templates.1.id=${id}&templates.2.id=${id}&templates.2.password=${encodeURIComponent(b64std(pw))}`);
+    assert.deepEqual(listed.json.result.map((t) => t.id), [template, id], "the protected one only with its password");
     const personal = await a.post("/api/v2/RelationshipTemplates", { content: cipher(), forIdentity: b.address });
     expectError(await c.get(`/api/v2/RelationshipTemplates/${personal.json.result.id}`), 404, "error.platform.recordNotFound");
     assert.equal((await b.get(`/api/v2/RelationshipTemplates/${personal.json.result.id}`)).status, 200);
