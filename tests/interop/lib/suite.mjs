@@ -12,8 +12,15 @@ import { allEntries, installWireRecorder, note } from "./wire.mjs";
 import { wireViolations } from "./fidelity.mjs";
 import { createPeer } from "./peer.mjs";
 
+/** A file that has not ended after this long is stopped with a TAP "Bail out!" (never hang make check). */
+const WATCHDOG_SECONDS = 300;
+
 export function interopSuite(name) {
     const env = requireInteropEnv();
+    setTimeout(() => {
+        process.stdout.write(`Bail out! ${name}: the process did not end within ${WATCHDOG_SECONDS} s\n`);
+        process.exit(1);
+    }, WATCHDOG_SECONDS * 1000).unref();
     installWireRecorder(join(logDir(), `${name}.wire.log`));
     const state = {};
     const peers = [];
