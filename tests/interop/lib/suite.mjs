@@ -17,15 +17,19 @@ const WATCHDOG_SECONDS = 300;
 
 export function interopSuite(name) {
     const env = requireInteropEnv();
-    setTimeout(() => {
-        process.stdout.write(`Bail out! ${name}: the process did not end within ${WATCHDOG_SECONDS} s\n`);
-        process.exit(1);
-    }, WATCHDOG_SECONDS * 1000).unref();
-    installWireRecorder(join(logDir(), `${name}.wire.log`));
     const state = {};
     const peers = [];
     const cleanups = [];
     let backbone;
+    setTimeout(() => {
+        process.stdout.write(`Bail out! ${name}: the process did not end within ${WATCHDOG_SECONDS} s\n`);
+        process.exit(1);
+    }, WATCHDOG_SECONDS * 1000).unref();
+    // never leave the Backbone this file started behind, however the process ends
+    process.on("exit", () => {
+        if (backbone?.process.exitCode === null && backbone.process.signalCode === null) backbone.process.kill("SIGKILL");
+    });
+    installWireRecorder(join(logDir(), `${name}.wire.log`));
 
     after(async () => {
         for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch((e) => note(`cleanup: ${e}`));
