@@ -13,7 +13,8 @@ TESTS += \
 	tests/interop/auth.test.mjs \
 	tests/interop/account.test.mjs \
 	tests/interop/requests.test.mjs \
-	tests/interop/restart.test.mjs
+	tests/interop/restart.test.mjs \
+	tests/interop/concurrency.test.mjs
 EXTRA_DIST += \
 	tests/interop/package.json \
 	tests/interop/package-lock.json \
@@ -40,4 +41,5 @@ EXTRA_DIST += \
 	tests/interop/auth.test.mjs \
 	tests/interop/account.test.mjs \
 	tests/interop/requests.test.mjs \
-	tests/interop/restart.test.mjs
+	tests/interop/restart.test.mjs \
+	tests/interop/concurrency.test.mjs
