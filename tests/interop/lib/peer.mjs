@@ -140,7 +140,7 @@ export class Peer {
         this.publicKey = info.publicKey;
         const credentials = await this.runtime.accountController().activeDevice.getCredentials();
         this.username = credentials.username;
-        this.deviceId = (await this.runtime.accountController().activeDevice.device).id?.toString();
+        this.deviceId = this.runtime.accountController().activeDevice.device.id.toString();
         labelUser(this.username, `${this.label} (${this.address})`);
     }
 
