@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "log_config.h"
 
 static volatile sig_atomic_t stop_requested;
 static struct event *heartbeat_event, *sigterm_event, *sigint_event;
@@ -37,8 +38,14 @@ static void notify_line(const char *line)
 	/* EPIPE/EBADF: the supervisor is gone; the worker will be told to stop or orphaned. */
 }
 
-void worker_notify_ready(void) { notify_line("READY\n"); }
-void worker_heartbeat(void) { notify_line("HEARTBEAT\n"); }
+void worker_notify_ready(void)
+{
+	notify_line("READY\n");
+}
+void worker_heartbeat(void)
+{
+	notify_line("HEARTBEAT\n");
+}
 
 void worker_notify_status(const char *fmt, ...)
 {
@@ -93,12 +100,15 @@ void worker_init(struct worker_context *ctx, int argc, char **argv, const char *
 	const char *listen_fds = getenv("CONNECTOR_LISTEN_FDS");
 	ctx->listen_fd_count = listen_fds ? atoi(listen_fds) : 0;
 	ctx->config = load_config_file(require_env("CONNECTOR_CONFIG_FILE"));
-	json_object *debug = NULL;
-	if (json_object_object_get_ex(ctx->config, "debug", &debug) && json_object_get_boolean(debug))
-		log_set_level(LOG_LEVEL_DEBUG);
+	char err[256];
+	if (!log_configure(ctx->config, err, sizeof(err)))
+		fatalx(EXIT_CONFIG, "%s", err);
 }
 
-static void on_heartbeat(evutil_socket_t fd, short what, void *arg) { worker_heartbeat(); }
+static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	worker_heartbeat();
+}
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -120,9 +130,15 @@ void worker_attach_event_base(const struct worker_context *ctx, struct event_bas
 	event_add(sigint_event, NULL);
 }
 
-bool worker_stop_requested(void) { return stop_requested != 0; }
+bool worker_stop_requested(void)
+{
+	return stop_requested != 0;
+}
 
-static void set_stop_flag(int sig) { stop_requested = 1; }
+static void set_stop_flag(int sig)
+{
+	stop_requested = 1;
+}
 
 void worker_install_stop_handlers(void)
 {

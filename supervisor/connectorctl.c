@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buildconfig.h" /* autoconf: PACKAGE_VERSION */
 #include "config.h"
 #include "control.h"
 #include "supervisor.h"
@@ -30,7 +31,8 @@ struct ctl_options {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: connectorctl [--runtime-dir DIR | --config FILE] [--json] [--timeout MS]\n"
-	             "                    status | health | restart MODULE | reload | stop\n");
+	             "                    status | health | restart MODULE | reload | stop\n"
+	             "       connectorctl --help | --version\n");
 }
 
 static void usage_error(const char *what)
@@ -47,11 +49,12 @@ static void parse(int argc, char **argv, struct ctl_options *o)
 	                                             {"json", no_argument, NULL, 'j'},
 	                                             {"timeout", required_argument, NULL, 't'},
 	                                             {"help", no_argument, NULL, 'h'},
+	                                             {"version", no_argument, NULL, 'V'},
 	                                             {NULL, 0, NULL, 0}};
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = 5000;
 	int c;
-	while ((c = getopt_long(argc, argv, "r:c:jt:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:c:jt:hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->runtime_dir = optarg;
@@ -67,6 +70,9 @@ static void parse(int argc, char **argv, struct ctl_options *o)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("connectorctl %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
 			usage(stderr);
