@@ -7,6 +7,7 @@
  */
 #include "server.h"
 
+#include "lib/config.h" /* not "config.h": autoconf's header of that name comes first */
 #include "log.h"
 
 static const struct api_route infrastructure_routes[] = {
@@ -14,6 +15,13 @@ static const struct api_route infrastructure_routes[] = {
         {HTTP_M_GET, "/Monitoring/Version", 0, "version", monitoring_version},
         {HTTP_M_GET, "/Monitoring/Requests", 0, "requests", monitoring_requests},
         {HTTP_M_GET, "/Monitoring/Support", 0, "support", monitoring_support},
+};
+
+/* GET /metrics (workers/http-api/metrics.c): modules.coreHttpApi.metrics.enabled (default true) mounts
+ * it, behind the API key unless modules.coreHttpApi.metrics.requireApiKey is false. */
+static const struct api_route metrics_routes[] = {
+        {HTTP_M_GET, "/metrics", 0, "metrics", metrics_route},
+        {HTTP_M_GET, "/metrics", HTTP_ROUTE_PUBLIC, "metrics", metrics_route},
 };
 
 #define J  HTTP_ROUTE_ACCEPT_JSON
@@ -125,6 +133,13 @@ int routes_mount(struct http_server *server)
 	for (size_t i = 0; i < sizeof(infrastructure_routes) / sizeof(infrastructure_routes[0]); i++)
 		if (mount(server, &infrastructure_routes[i], false) != 0)
 			return -1;
+	if (config_get_bool(server->config, "modules.coreHttpApi.metrics.enabled", true) &&
+	    mount(server,
+	          &metrics_routes[config_get_bool(server->config, "modules.coreHttpApi.metrics.requireApiKey", true)
+	                                  ? 0
+	                                  : 1],
+	          false) != 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(business_routes) / sizeof(business_routes[0]); i++) {
 		if ((business_routes[i].flags & HTTP_ROUTE_DEBUG_ONLY) && !server->debug)
 			continue;
