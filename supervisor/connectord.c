@@ -130,6 +130,7 @@ static bool startup_settled(void)
 static void on_changed(evutil_socket_t fd, short what, void *arg)
 {
 	modules_drop_retired();
+	modules_roll();
 	if (sv->phase == PHASE_STOPPING) {
 		if (modules_all_down() && sv->migrate_pid == 0)
 			event_base_loopexit(sv->base, NULL);

@@ -153,9 +153,7 @@ static json_object *restart_module(json_object *request)
 		return error_reply("connectord is %s: no restart now",
 		                   sv->phase == PHASE_STOPPING ? "stopping" : "starting");
 	log_info("Supervisor", "restart of %s requested", m->name);
-	for (int i = 0; i < m->worker_count; i++)
-		if (!m->workers[i]->retired)
-			worker_dispatch(m->workers[i], WE_RESTART);
+	modules_restart_rolling(m);
 	return ok_reply();
 }
 

@@ -329,7 +329,8 @@ test('/Monitoring/Requests: summed over 2 workers, kept across kill -9 of a work
 	const replacement = c.module(status, 'coreHttpApi').workers[0].pid;
 	process.kill(second, 'SIGSTOP');
 	const later = await request(c, 'GET', '/Monitoring/Requests', { headers: withKey }).finally(() => process.kill(second, 'SIGCONT'));
-	assert.match(workerLog(c, replacement), /GET \/Monitoring\/Requests 200/, 'the new worker answered');
+	// The request log line is written when the response has finished, which can be after the client read it.
+	await waitFor('the new worker answered', () => /GET \/Monitoring\/Requests 200/.test(workerLog(c, replacement)));
 	assert.deepEqual(later.json.requestCountByStatus, { 200: 6, 404: 1 }, 'the earlier Requests call counts once finished');
 	assert.equal(later.json.requestCount, 7);
 	assert.equal(later.json.since, counts.json.since);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import {
-  Connector, freePort, processesInGroups, runConnectord, sleep, standIn, startConnector,
+  Connector, deepMerge, freePort, processesInGroups, runConnectord, sleep, standIn, startConnector,
 } from './lib/connector.mjs';
 
 const twoApiWorkers = { modules: { coreHttpApi: { workers: 2 } } };
@@ -293,6 +293,35 @@ test('a worker that ignores SIGTERM is SIGKILLed with its process group after th
   }
 });
 
+test('a second SIGTERM during the stop kills every worker at once', async () => {
+  const c = await startConnector({ config: { supervisor: { shutdownGraceMs: 60000 } }, workers: { 'http-api': standIn.ignoreTerm } });
+  try {
+    const pids = await c.workerPids('coreHttpApi');
+    process.kill(c.pid, 'SIGTERM');
+    await c.waitFor((st) => st.state === 'stopping', 5000, 'the stop to begin');
+    const { code } = await c.stop({ signal: 'SIGTERM', timeoutMs: 10000 });
+    assert.equal(code, 0);
+    assert.deepEqual(processesInGroups(pids), []);
+    assert.match(c.logs, /second stop signal: killing every worker now/);
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('notify lines: split writes are joined, unknown and overlong lines are ignored', async () => {
+  const noisy = '#!/bin/sh\nprintf "HELLO\\n" >&3\nprintf "%0400d\\n" 0 >&3\nprintf "STATUS half" >&3\nsleep 0.1\n' +
+    'printf " and half\\nREA" >&3\nsleep 0.1\nprintf "DY\\n" >&3\nwhile :; do echo HEARTBEAT >&3; sleep 0.1; done\n';
+  const c = await startConnector({ workers: { 'http-api': noisy } });
+  try {
+    const w = worker(await c.status(), 'coreHttpApi', 1);
+    assert.equal(w.state, 'running');
+    assert.equal(w.status, 'half and half');
+    assert.match(c.logs, /http-api\[1\]: unknown notify line ignored/);
+  } finally {
+    await c.cleanup();
+  }
+});
+
 test('missing heartbeats get a worker killed and restarted', async () => {
   const c = await startConnector({
     config: { supervisor: { heartbeatTimeoutMs: 500, restartBackoffFloorMs: 50 } },
@@ -424,6 +453,29 @@ test('the control socket answers malformed requests with an error naming the fie
     assert.match(ask('{"command":"restart","module":"sync"}').error, /^module: sync is not enabled/);
     assert.equal(ask('{"command":"health"}').healthy, true);
     assert.equal((await c.status()).state, 'running', 'still serving');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('a changed module restarts its instances one at a time: the module keeps serving', async () => {
+  const c = await startConnector({ config: { modules: { coreHttpApi: { workers: 3 } } }, workers: { 'http-api': standIn.slowReady } });
+  try {
+    const before = await c.workerPids('coreHttpApi');
+    c.writeConfig(deepMerge(c.config, { modules: { coreHttpApi: { docs: { enabled: true } } } }));
+    await c.reload();
+    let polls = 0;
+    const s = await c.waitFor((st) => {
+      const workers = c.module(st, 'coreHttpApi').workers;
+      polls++;
+      assert.ok(workers.filter((w) => w.state === 'running').length >= 2,
+        `at most one instance is down at a time: ${JSON.stringify(workers.map((w) => w.state))}`);
+      return st.configGeneration === 2 && workers.every((w, i) => w.pid !== before[i] && w.state === 'running');
+    }, 15000, 'every instance restarted');
+    assert.ok(polls > 3, 'the restart was observed while it happened');
+    assert.equal(c.module(s, 'coreHttpApi').workers.length, 3);
+    const order = [...c.logs.matchAll(/http-api\[(\d)\] pid \d+ (stopped|ready)/g)].slice(3).map((m) => `${m[1]}${m[2][0]}`);
+    assert.deepEqual(order, ['1s', '1r', '2s', '2r', '3s', '3r']);
   } finally {
     await c.cleanup();
   }

@@ -25,7 +25,9 @@ static int subscribe(const char *url, const char *prefix, int count, int timeout
 		fprintf(stderr, "%s\n", error);
 		return 1;
 	}
-	nng_msleep(200); /* let the subscription reach the publisher */
+	for (int i = 0; i < 500 && !bus_subscriber_connected(sub); i++)
+		nng_msleep(10);
+	nng_msleep(100); /* the hub's side of the connection is added just after ours */
 	printf("READY\n");
 	fflush(stdout);
 	int64_t deadline = time_monotonic_ms() + timeout_ms;
@@ -63,6 +65,8 @@ static int publish(const char *url, const char *namespace_, const char *id, cons
 		json_object_put(data);
 		return 1;
 	}
+	for (int i = 0; i < 500 && !bus_publisher_connected(pub); i++)
+		nng_msleep(10);
 	bool sent = false;
 	for (int attempt = 0; attempt < 50 && !sent; attempt++) {
 		sent = bus_publish(pub, id, namespace_, "did:e:probe", data);
