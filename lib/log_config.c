@@ -1,6 +1,6 @@
 /*
  * log_config.c: logging.level / logging.format / debug -> log_set_level() / log_set_format().
- * Built into libipc.a (next to worker.c, its main caller) and needs only log.c and json-c.
+ * Needs only log.c and json-c.
  */
 #include "log_config.h"
 
@@ -9,7 +9,7 @@
 
 #include "log.h"
 
-/* The string at logging.<key>, or fallback (json-c only: this file sits in libipc.a). */
+/* The string at logging.<key>, or fallback (json-c only, no config.c dependency). */
 static const char *logging_string(json_object *config, const char *key, const char *fallback)
 {
 	json_object *logging = NULL, *value = NULL;

@@ -1,8 +1,7 @@
 /*
- * metrics.c: the shared metrics registry (see metrics.h). Built into libipc.a so that code in either
- * library may record. Invariant: a slot's name, labels and kind are written only between a
- * successful claim (FREE -> CLAIMING) and the release store of READY; readers look at them only
- * after an acquire load of READY.
+ * metrics.c: the shared metrics registry (see metrics.h). Invariant: a slot's name, labels and kind are written only
+ * between a successful claim (FREE -> CLAIMING) and the release store of READY; readers look at them only after an
+ * acquire load of READY.
  */
 #include "metrics.h"
 
