@@ -52,3 +52,6 @@ uninstall-local:
 
 TESTS += tests/e2e/install.test.mjs
 EXTRA_DIST += tests/e2e/install.test.mjs contrib/systemd/config.json doc/local.mk
+
+TESTS += tests/e2e/ops-docs.test.mjs
+EXTRA_DIST += tests/e2e/ops-docs.test.mjs

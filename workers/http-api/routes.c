@@ -24,6 +24,14 @@ static const struct api_route metrics_routes[] = {
         {HTTP_M_GET, "/metrics", HTTP_ROUTE_PUBLIC, "metrics", metrics_route},
 };
 
+/* The API documentation (workers/http-api/docs.c): debug mode with modules.coreHttpApi.docs.enabled. */
+static const struct api_route docs_routes[] = {
+        {HTTP_M_GET, "/docs/json", HTTP_ROUTE_PUBLIC, "getOpenApiJson", docs_json},
+        {HTTP_M_GET, "/docs/yaml", HTTP_ROUTE_PUBLIC, "getOpenApiYaml", docs_yaml},
+        {HTTP_M_GET, "/docs/swagger", HTTP_ROUTE_PUBLIC, "getSwaggerUi", docs_swagger},
+        {HTTP_M_GET, "/docs/swagger/{asset}", HTTP_ROUTE_PUBLIC, "getSwaggerUiAsset", docs_asset},
+};
+
 #define J  HTTP_ROUTE_ACCEPT_JSON
 #define JP (HTTP_ROUTE_ACCEPT_JSON | HTTP_ROUTE_ACCEPT_PNG)
 
@@ -140,6 +148,10 @@ int routes_mount(struct http_server *server)
 	                                  : 1],
 	          false) != 0)
 		return -1;
+	bool docs = server->debug && config_get_bool(server->config, "modules.coreHttpApi.docs.enabled", false);
+	for (size_t i = 0; docs && i < sizeof(docs_routes) / sizeof(docs_routes[0]); i++)
+		if (mount(server, &docs_routes[i], false) != 0)
+			return -1;
 	for (size_t i = 0; i < sizeof(business_routes) / sizeof(business_routes[0]); i++) {
 		if ((business_routes[i].flags & HTTP_ROUTE_DEBUG_ONLY) && !server->debug)
 			continue;

@@ -126,8 +126,11 @@ void http_metrics_record(const struct http_route *route, const char *method, int
 struct metrics_collector *metrics_collector_new(struct http_server *server);
 void metrics_collector_free(struct metrics_collector *collector);
 
-/* docs.c: GET /docs/json, /docs/yaml (the OpenAPI document), /docs/swagger, /docs/rapidoc and their assets. */
-void docs_route(const struct api_request *req, struct api_reply *reply);
+/* docs.c: GET /docs/json, /docs/yaml (the OpenAPI document), /docs/swagger and its assets. */
+void docs_json(const struct api_request *req, struct api_reply *reply);
+void docs_yaml(const struct api_request *req, struct api_reply *reply);
+void docs_swagger(const struct api_request *req, struct api_reply *reply);
+void docs_asset(const struct api_request *req, struct api_reply *reply);
 
 /* health.c: the /health report, computed off the loop and cached for HEALTH_CACHE_MS. */
 #define HEALTH_CACHE_MS 1000
