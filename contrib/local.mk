@@ -31,7 +31,8 @@ EXTRA_DIST += tests/e2e/ops-metrics.test.mjs
 connconfdir = $(sysconfdir)/connector
 dist_connconf_DATA = etc/example.json
 docsuidir = $(pkgdatadir)/docs-ui
-DOCS_UI_SRC = $(srcdir)/contrib/docs-ui/node_modules/swagger-ui-dist
+# CONNECTOR_NPM_MODULES (environment) names another node_modules, e.g. for make distcheck.
+DOCS_UI_SRC = $${CONNECTOR_NPM_MODULES:-$(srcdir)/contrib/docs-ui/node_modules}/swagger-ui-dist
 DOCS_UI_FILES = swagger-ui-bundle.js swagger-ui.css LICENSE
 EXTRA_DIST += contrib/systemd/config.json contrib/docs-ui/package.json contrib/docs-ui/package-lock.json \
 	contrib/docs-ui/.gitignore
@@ -40,7 +41,7 @@ install-data-local:
 	$(MKDIR_P) '$(DESTDIR)$(connconfdir)'
 	test -f '$(DESTDIR)$(connconfdir)/config.json' || \
 		$(INSTALL) -m 640 '$(srcdir)/contrib/systemd/config.json' '$(DESTDIR)$(connconfdir)/config.json'
-	if test -d '$(DOCS_UI_SRC)'; then \
+	if test -d "$(DOCS_UI_SRC)"; then \
 		$(MKDIR_P) '$(DESTDIR)$(docsuidir)' && \
 		for f in $(DOCS_UI_FILES); do $(INSTALL_DATA) "$(DOCS_UI_SRC)/$$f" '$(DESTDIR)$(docsuidir)/'"$$f" || exit 1; done; \
 	else echo "note: $(DOCS_UI_SRC) missing (npm ci --prefix contrib/docs-ui): /docs/swagger assets not installed"; fi
@@ -55,3 +56,9 @@ EXTRA_DIST += tests/e2e/install.test.mjs contrib/systemd/config.json doc/local.m
 
 TESTS += tests/e2e/ops-docs.test.mjs
 EXTRA_DIST += tests/e2e/ops-docs.test.mjs
+
+# Browser test: headless Chromium renders /docs/swagger; the screenshot goes to tests/browser/output/.
+TESTS += tests/browser/docs.test.mjs
+EXTRA_DIST += tests/browser/docs.test.mjs
+clean-local:
+	rm -rf tests/browser/output

@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import { srcdir, startConnector } from './lib/connector.mjs';
 import { secret } from './ops-helpers.mjs';
 
-const vendored = path.join(srcdir, 'contrib/docs-ui/node_modules');
+// The npm packages of contrib/docs-ui (npm ci --prefix contrib/docs-ui), or CONNECTOR_NPM_MODULES.
+const vendored = process.env.CONNECTOR_NPM_MODULES ?? path.join(srcdir, 'contrib/docs-ui/node_modules');
 const uiDir = path.join(vendored, 'swagger-ui-dist');
 const yamlPath = path.join(vendored, 'yaml');
 const YAML = fs.existsSync(yamlPath) ? createRequire(import.meta.url)(yamlPath) : null;

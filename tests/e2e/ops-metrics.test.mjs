@@ -14,7 +14,8 @@ import { test } from 'node:test';
 import { srcdir, startConnector } from './lib/connector.mjs';
 import { secret } from './ops-helpers.mjs';
 
-const vendored = path.join(srcdir, 'contrib/docs-ui/node_modules');
+// The npm packages of contrib/docs-ui (npm ci --prefix contrib/docs-ui), or CONNECTOR_NPM_MODULES.
+const vendored = process.env.CONNECTOR_NPM_MODULES ?? path.join(srcdir, 'contrib/docs-ui/node_modules');
 const parserPath = path.join(vendored, 'parse-prometheus-text-format');
 const parse = fs.existsSync(parserPath) ? createRequire(import.meta.url)(parserPath) : null;
 const skipParser = !parse && 'parse-prometheus-text-format not installed: run npm ci --prefix contrib/docs-ui';
