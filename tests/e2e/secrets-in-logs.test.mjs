@@ -135,7 +135,7 @@ test('human format at trace level: no secret in any log line of connectord or it
   const { log, collected, secrets } = await runScenario('human');
   // the run really was verbose and really reached the workers
   assert.match(log, /DEBUG|TRACE/);
-  assert.match(log, /http-api\[1\] pid=\d+ HttpServer: GET \/Monitoring\/Version 200/);
+  assert.match(log, /http-api\[[12]\] pid=\d+ HttpServer: GET \/Monitoring\/Version 200/);
   assert.match(log, /HttpServer: GET \/Monitoring\/Version 401/);
   assertNoSecret(log, secrets, 'connectord output');
   assertNoSecret(collected, secrets, 'answers and tool output');
@@ -152,6 +152,21 @@ test('JSON format with a real database (password in a URI): no secret in any log
     const parsed = lines.map((l) => JSON.parse(l));
     assert.ok(parsed.some((l) => l.module === 'migrate'), 'the migration child logged (it used the password)');
     assert.ok(parsed.some((l) => l.module === 'http-api' && l.category === 'HttpServer'));
+    assertNoSecret(log, secrets, 'connectord output');
+    assertNoSecret(collected, secrets, 'answers and tool output');
+  } finally {
+    psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+});
+
+test('a URI password with a raw "#" and "?" (libpq takes both verbatim) is masked too', { skip: !database && 'CONNECTOR_TEST_DATABASE not set' }, async () => {
+  const name = `ops_secrets_raw_${process.pid}_${Date.now()}`;
+  psql(`CREATE DATABASE ${name}`);
+  try {
+    const parts = conninfoParts(database);
+    const uri = (password) => `postgresql://${parts.user}:${password}?x@/${name}?host=${encodeURIComponent(parts.host)}&port=${parts.port ?? 5432}`;
+    const { log, collected, secrets } = await runScenario('human', uri);
+    assert.match(collected, /"connectionString":"postgresql:\/\/[^"]*:\*\*\*@/, 'the support document shows the URI with the password masked');
     assertNoSecret(log, secrets, 'connectord output');
     assertNoSecret(collected, secrets, 'answers and tool output');
   } finally {
