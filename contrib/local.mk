@@ -5,6 +5,13 @@ EXTRA_DIST += contrib/systemd/connectord.service.in .ci/run doc/HACKING.md
 systemdsystemunitdir = $(prefix)/lib/systemd/system
 systemdsystemunit_DATA = connectord.service
 CLEANFILES += connectord.service
+# sysusers.d: the user the unit runs as (installed as <prefix>/lib/sysusers.d/connector.conf).
+sysusersdir = $(prefix)/lib/sysusers.d
+sysusers_DATA = connector.conf
+CLEANFILES += connector.conf
+EXTRA_DIST += contrib/systemd/connector.sysusers
+connector.conf: $(top_srcdir)/contrib/systemd/connector.sysusers
+	$(AM_V_GEN)cp $(top_srcdir)/contrib/systemd/connector.sysusers $@
 connectord.service: $(top_srcdir)/contrib/systemd/connectord.service.in Makefile
 	$(AM_V_GEN)sed -e 's|@bindir[@]|$(bindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 		$(top_srcdir)/contrib/systemd/connectord.service.in >$@

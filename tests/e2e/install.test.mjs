@@ -56,7 +56,7 @@ test('make install DESTDIR=...: every file lands under the configured directorie
     `${v.pkgdatadir}/default.json`,
     ...fs.readdirSync(path.join(srcdir, 'sql')).filter((f) => f.endsWith('.sql')).map((f) => `${v.pkgdatadir}/sql/${f}`),
     `${v.sysconfdir}/connector/config.json`, `${v.sysconfdir}/connector/example.json`,
-    `${v.prefix}/lib/systemd/system/connectord.service`,
+    `${v.prefix}/lib/systemd/system/connectord.service`, `${v.prefix}/lib/sysusers.d/connector.conf`,
     `${v.mandir}/man8/connectord.8`, `${v.mandir}/man8/connectorctl.8`, `${v.mandir}/man5/connector.json.5`,
   ];
   for (const f of expected) assert.ok(installed.includes(f), `${f} is installed; installed: ${installed.join(' ')}`);

@@ -178,6 +178,8 @@ test('the systemd unit: Type=notify with a watchdog, restart policy, reload by S
     RuntimeDirectoryMode: '0700', ProtectHome: 'yes',
   })) assert.equal(s[key], value, key);
   assert.ok(s.User && s.User !== 'root', 'a dedicated user');
+  const sysusers = fs.readFileSync(path.join(srcdir, 'contrib/systemd/connector.sysusers'), 'utf8');
+  assert.match(sysusers, new RegExp(`^u ${s.User} `, 'm'), 'the user is declared for systemd-sysusers');
   // the runtime directory systemd creates is the one connectord is told to use
   assert.match(s.Environment, /supervisor__runtimeDirectory=\/run\/connector\b/);
   const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });

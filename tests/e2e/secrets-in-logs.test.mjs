@@ -54,7 +54,9 @@ function assertNoSecret(text, secrets, where) {
 }
 
 async function exercise(c, s, collected) {
-  const get = (p, headers = {}) => fetch(`${c.baseUrl}${p}`, { headers }).then(async (r) => ({ status: r.status, body: await r.text() }));
+  // Connection: close: a reload restarts the workers, a kept-alive socket to a stopped one would fail
+  const get = (p, headers = {}) => fetch(`${c.baseUrl}${p}`, { headers: { ...headers, Connection: 'close' } })
+    .then(async (r) => ({ status: r.status, body: await r.text() }));
   // API_KEY (environment) replaces infrastructure.httpServer.apiKey from the file
   assert.equal((await get('/Monitoring/Version', { 'X-API-KEY': s.oldApiKey })).status, 401);
   assert.equal((await get('/Monitoring/Version', { 'X-API-KEY': s.newApiKey })).status, 200);
@@ -103,7 +105,9 @@ async function runScenario(format, connectionString) {
     } } };
     c.writeConfig(reloaded);
     await c.reload();
-    await sleep(1500);
+    const restarted = (st) => st.configGeneration >= 2 && st.modules.find((m) => m.name === 'coreHttpApi').workers
+      .every((w) => w.state === 'running' && w.restarts >= 1);
+    await c.waitFor(restarted, 20000, 'the workers restarted with the new key');
     // a refused reload: the bad file holds secrets in wrongly typed secret keys (a wrong non-secret
     // value, the port, is echoed in the error as it should be)
     const badFile = {
@@ -121,7 +125,7 @@ async function runScenario(format, connectionString) {
     collected.push(check.stdout, check.stderr);
     c.writeConfig(reloaded);
     await c.reload();
-    await sleep(500);
+    await c.waitFor(restarted, 20000, 'the reloaded workers');
     await exercise(c, { ...s, newApiKey: s.reloadKey }, collected);
   } finally {
     await c.stop().catch(() => {});
