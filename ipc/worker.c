@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "cli_info.h"
 #include "log.h"
 #include "log_config.h"
 
@@ -74,6 +75,9 @@ static json_object *load_config_file(const char *path)
 
 void worker_init(struct worker_context *ctx, int argc, char **argv, const char *role)
 {
+	char name[64];
+	snprintf(name, sizeof(name), "connector-%s", role);
+	cli_info_handle(argc, argv, name, "--index N\nA worker process of connectord (role: see connectord(8)).");
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->role = role;
 	ctx->index = parse_index(argc, argv);
