@@ -45,7 +45,12 @@ function filesUnder(dir) {
 const v = makeVariables();
 const dest = tempDir('connector-install-');
 const at = (p) => path.join(dest, p);
-const workerBinaries = fs.readdirSync(builddir).filter((f) => /^connector-[a-z-]+$/.test(f)).sort();
+// The worker binaries the build installs: pkglibexec_PROGRAMS of its Makefile (continued lines joined).
+const workerBinaries = (() => {
+  const text = fs.readFileSync(path.join(builddir, 'Makefile'), 'utf8').replace(/\\\n/g, ' ');
+  const m = /^pkglibexec_PROGRAMS = (.*)$/m.exec(text);
+  return m[1].split(/\s+/).filter(Boolean).map((w) => w.replace('$(EXEEXT)', '')).sort();
+})();
 
 test('make install DESTDIR=...: every file lands under the configured directories', () => {
   make('install', dest);
