@@ -45,18 +45,20 @@ function filesUnder(dir) {
 const v = makeVariables();
 const dest = tempDir('connector-install-');
 const at = (p) => path.join(dest, p);
-// The worker binaries the build installs: pkglibexec_PROGRAMS of its Makefile (continued lines joined).
-const workerBinaries = (() => {
+// The programs the build installs: bin_PROGRAMS and pkglibexec_PROGRAMS of its Makefile.
+function programs(variable) {
   const text = fs.readFileSync(path.join(builddir, 'Makefile'), 'utf8').replace(/\\\n/g, ' ');
-  const m = /^pkglibexec_PROGRAMS = (.*)$/m.exec(text);
+  const m = new RegExp(`^${variable} = (.*)$`, 'm').exec(text);
   return m[1].split(/\s+/).filter(Boolean).map((w) => w.replace('$(EXEEXT)', '')).sort();
-})();
+}
+const workerBinaries = programs('pkglibexec_PROGRAMS');
+const userBinaries = programs('bin_PROGRAMS');
 
 test('make install DESTDIR=...: every file lands under the configured directories', () => {
   make('install', dest);
   const installed = filesUnder(dest).map((f) => `/${f}`);
   const expected = [
-    `${v.bindir}/connectord`, `${v.bindir}/connectorctl`,
+    ...userBinaries.map((b) => `${v.bindir}/${b}`),
     ...workerBinaries.map((b) => `${v.pkglibexecdir}/${b}`),
     `${v.pkgdatadir}/default.json`,
     ...fs.readdirSync(path.join(srcdir, 'sql')).filter((f) => f.endsWith('.sql')).map((f) => `${v.pkgdatadir}/sql/${f}`),
@@ -68,7 +70,9 @@ test('make install DESTDIR=...: every file lands under the configured directorie
   const unexpected = installed.filter((f) => !expected.includes(f) && !f.startsWith(`${v.pkgdatadir}/docs-ui/`));
   assert.deepEqual(unexpected, [], 'nothing else is installed');
   console.log(`installed files:\n${installed.map((f) => `  ${f}`).join('\n')}`);
-  for (const b of ['connectord', 'connectorctl']) assert.ok(fs.statSync(at(`${v.bindir}/${b}`)).mode & 0o111);
+  for (const b of ['connectord', 'connectorctl']) assert.ok(userBinaries.includes(b) && fs.statSync(at(`${v.bindir}/${b}`)).mode & 0o111);
+  // a development tool among the user commands says so in its name
+  for (const b of userBinaries) assert.ok(['connectord', 'connectorctl'].includes(b) || /-dev$/.test(b), `${b}: a development tool is named *-dev`);
   assert.equal(fs.statSync(at(`${v.sysconfdir}/connector/config.json`)).mode & 0o777, 0o640, 'config.json may hold secrets');
   for (const f of fs.readdirSync(path.join(srcdir, 'sql')).filter((x) => x.endsWith('.sql')))
     assert.equal(fs.readFileSync(at(`${v.pkgdatadir}/sql/${f}`), 'utf8'), fs.readFileSync(path.join(srcdir, 'sql', f), 'utf8'));
@@ -78,7 +82,7 @@ test('make install DESTDIR=...: every file lands under the configured directorie
 });
 
 test('every installed binary answers --help and --version', () => {
-  const binaries = [`${v.bindir}/connectord`, `${v.bindir}/connectorctl`, ...workerBinaries.map((b) => `${v.pkglibexecdir}/${b}`)];
+  const binaries = [...userBinaries.map((b) => `${v.bindir}/${b}`), ...workerBinaries.map((b) => `${v.pkglibexecdir}/${b}`)];
   for (const b of binaries) {
     const name = path.basename(b);
     const version = spawnSync(at(b), ['--version'], { encoding: 'utf8', env: {} });
