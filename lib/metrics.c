@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { SLOT_FREE = 0, SLOT_CLAIMING = 1, SLOT_READY = 2 };
@@ -265,6 +266,29 @@ void metrics_observe(const char *name, const char *labels, double seconds)
 	}
 	add_double(&slot->sum_bits, seconds);
 	atomic_fetch_add_explicit(&slot->value, 1, memory_order_relaxed);
+}
+
+double metrics_now(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+void metrics_backbone_request(bool failed, double seconds)
+{
+	metrics_count("connector_backbone_requests_total", NULL, 1);
+	if (failed)
+		metrics_count("connector_backbone_request_errors_total", NULL, 1);
+	metrics_observe("connector_backbone_request_duration_seconds", NULL, seconds);
+}
+
+void metrics_sync_run(bool failed, double seconds)
+{
+	metrics_count("connector_sync_runs_total", NULL, 1);
+	if (failed)
+		metrics_count("connector_sync_run_failures_total", NULL, 1);
+	metrics_observe("connector_sync_run_duration_seconds", NULL, seconds);
 }
 
 void metrics_label_append(char *buf, size_t cap, const char *key, const char *value)

@@ -49,6 +49,13 @@ void metrics_gauge_set(const char *name, const char *labels, double value);
 void metrics_gauge_add(const char *name, const char *labels, double delta);
 void metrics_observe(const char *name, const char *labels, double seconds);
 
+/* Recorders of the families shown by GET /metrics (lib/metrics_text.c), for the code that does the work. */
+double metrics_now(void); /* monotonic seconds, for durations */
+/* One HTTP exchange with the Backbone (failed: transport error or an error answer). */
+void metrics_backbone_request(bool failed, double seconds);
+/* One sync run (failed: it ended with an error other than being stopped). */
+void metrics_sync_run(bool failed, double seconds);
+
 /* Appends key="value" (with a leading comma when buf is not empty), escaping \, " and newlines. */
 void metrics_label_append(char *buf, size_t cap, const char *key, const char *value);
 

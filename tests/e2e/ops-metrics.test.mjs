@@ -48,10 +48,12 @@ function histogramSeries(text, name, labels) {
   const buckets = new Map();
   let sum, count;
   for (const line of text.split('\n')) {
-    let m = new RegExp(`^${name}_bucket\\{${labels.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')},le="([^"]+)"\\} (\\S+)$`).exec(line);
+    const lab = labels ? `${labels.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')},` : '';
+    const m = new RegExp(`^${name}_bucket\\{${lab}le="([^"]+)"\\} (\\S+)$`).exec(line);
     if (m) buckets.set(m[1], Number(m[2]));
-    if (line.startsWith(`${name}_sum{${labels}} `)) sum = Number(line.split(' ').pop());
-    if (line.startsWith(`${name}_count{${labels}} `)) count = Number(line.split(' ').pop());
+    const series = labels ? `{${labels}}` : '';
+    if (line.startsWith(`${name}_sum${series} `)) sum = Number(line.split(' ').pop());
+    if (line.startsWith(`${name}_count${series} `)) count = Number(line.split(' ').pop());
   }
   assert.ok(buckets.size > 0, `${name}{${labels}} is exposed`);
   return { buckets, sum, count };
@@ -202,5 +204,36 @@ test('without a database: no outbox families, the supervisor and registry famili
     assert.ok(f.connector_worker_state && f.connector_sync_runs_total);
   } finally {
     await c.cleanup();
+  }
+});
+
+test('sync runs and Backbone calls are counted (local Backbone, real database)', { skip: skipParser || (!database && 'CONNECTOR_TEST_DATABASE not set') }, async () => {
+  const { api, setupBackbone, start, teardown, API_KEY } = await import('./account-lib.mjs');
+  const env = await setupBackbone('ops_metrics_bb');
+  let c;
+  try {
+    c = await start(env, 'metrics_bb');
+    const metricsOf = async () => families((await scrape(c, API_KEY)).text);
+    const value = (f, name) => Number(f[name].metrics[0].value ?? f[name].metrics[0].count);
+    assert.equal((await api(c, 'GET', '/Account/IdentityInfo')).status, 200);
+    const before = await metricsOf();
+    assert.ok(value(before, 'connector_backbone_requests_total') >= 1, 'the identity came from the Backbone');
+    const runsBefore = value(before, 'connector_sync_runs_total');
+    assert.equal((await api(c, 'POST', '/Account/Sync')).status, 204);
+    const after = await metricsOf();
+    assert.equal(value(after, 'connector_sync_runs_total'), runsBefore + 1);
+    assert.equal(value(after, 'connector_sync_run_failures_total'), value(before, 'connector_sync_run_failures_total'));
+    assert.ok(value(after, 'connector_backbone_requests_total') > value(before, 'connector_backbone_requests_total'));
+    const hist = histogramSeries((await scrape(c, API_KEY)).text, 'connector_sync_run_duration_seconds', '');
+    assert.equal(hist.count, runsBefore + 1);
+    // with the Backbone gone, a sync fails and the failed calls are counted as errors
+    await env.backbone.stop();
+    const errorsBefore = value(after, 'connector_backbone_request_errors_total');
+    assert.notEqual((await api(c, 'POST', '/Account/Sync')).status, 204);
+    const down = await metricsOf();
+    assert.equal(value(down, 'connector_sync_run_failures_total'), value(after, 'connector_sync_run_failures_total') + 1);
+    assert.ok(value(down, 'connector_backbone_request_errors_total') > errorsBefore);
+  } finally {
+    await teardown(env, [c]);
   }
 });
