@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { srcdir, startConnector } from './lib/connector.mjs';
+import { builddir, srcdir, startConnector } from './lib/connector.mjs';
 import { secret } from './ops-helpers.mjs';
 
 // The npm packages of contrib/docs-ui (npm ci --prefix contrib/docs-ui), or CONNECTOR_NPM_MODULES.
@@ -235,5 +235,60 @@ test('sync runs and Backbone calls are counted (local Backbone, real database)',
     assert.ok(value(down, 'connector_backbone_request_errors_total') > errorsBefore);
   } finally {
     await teardown(env, [c]);
+  }
+});
+
+test('delivery attempts and failures per consumer (webhooks to a real receiver)', { skip: skipParser || (!database && 'CONNECTOR_TEST_DATABASE not set') }, async () => {
+  const http = await import('node:http');
+  const received = { ok: 0, bad: 0 };
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const which = req.url.startsWith('/ok') ? 'ok' : 'bad';
+      received[which]++;
+      res.writeHead(which === 'ok' ? 200 : 400);
+      res.end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const schema = `ops_metrics_wh_${process.pid}`;
+  const c = await startConnector({
+    config: {
+      database: { connectionString: database, dbName: schema },
+      modules: {
+        coreHttpApi: { metrics: { requireApiKey: false } },
+        webhooks: {
+          enabled: true,
+          targets: { ok: { url: `${url}/ok` }, bad: { url: `${url}/bad` } },
+          webhooks: [{ triggers: ['transport.messageReceived'], target: 'ok' }, { triggers: ['transport.messageReceived'], target: 'bad' }],
+        },
+      },
+    },
+  });
+  try {
+    const producer = path.join(builddir, 'test_webhook_produce');
+    const r = spawnSync(producer, ['--conninfo', database, '--schema', schema, '--namespace', 'transport.messageReceived',
+      '--count', '1', '--data', '{"n":1}'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const deadline = Date.now() + 20000;
+    let f;
+    for (;;) {
+      f = families((await scrape(c)).text);
+      const attempts = f.connector_delivery_attempts_total?.metrics ?? [];
+      if (attempts.length >= 2 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const byConsumer = (family, part) => Number(f[family]?.metrics.find((m) => m.labels.consumer.endsWith(part))?.value ?? 0);
+    assert.ok(received.ok >= 1 && received.bad >= 1, `the receiver was called: ${JSON.stringify(received)}`);
+    assert.equal(byConsumer('connector_delivery_attempts_total', 'ok'), received.ok);
+    assert.equal(byConsumer('connector_delivery_failures_total', 'ok'), 0);
+    assert.equal(byConsumer('connector_delivery_attempts_total', 'bad'), received.bad);
+    assert.equal(byConsumer('connector_delivery_failures_total', 'bad'), received.bad);
+    assert.ok(f.connector_outbox_backlog, 'the outbox families are there too');
+  } finally {
+    await c.cleanup();
+    server.close();
+    psql(database, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   }
 });
