@@ -7,7 +7,10 @@ libevent-dev libcurl4-openssl-dev libjson-c-dev libnng-dev librabbitmq-dev libhi
 libpaho-mqtt-dev libpq-dev libsodium-dev libssl-dev
 postgresql postgresql-client
 rabbitmq-server redis-server redis-tools mosquitto mosquitto-clients amqp-tools
-wrk clang-format valgrind curl ca-certificates procps iproute2"
+wrk clang-format valgrind curl ca-certificates procps iproute2
+chromium prometheus python3 groff-base"
+# chromium: the browser test of /docs/swagger; prometheus: promtool lints /metrics; python3: the
+# NOTIFY_SOCKET listener of the systemd tests; groff-base: man page checks.
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -14,7 +14,9 @@
 
 #include <event2/event.h>
 
+#include "cli_info.h"
 #include "log.h"
+#include "log_config.h"
 
 static volatile sig_atomic_t stop_requested;
 static struct event *heartbeat_event, *sigterm_event, *sigint_event;
@@ -73,6 +75,9 @@ static json_object *load_config_file(const char *path)
 
 void worker_init(struct worker_context *ctx, int argc, char **argv, const char *role)
 {
+	char name[64];
+	snprintf(name, sizeof(name), "connector-%s", role);
+	cli_info_handle(argc, argv, name, "--index N\nA worker process of connectord (role: see connectord(8)).");
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->role = role;
 	ctx->index = parse_index(argc, argv);
@@ -93,9 +98,9 @@ void worker_init(struct worker_context *ctx, int argc, char **argv, const char *
 	const char *listen_fds = getenv("CONNECTOR_LISTEN_FDS");
 	ctx->listen_fd_count = listen_fds ? atoi(listen_fds) : 0;
 	ctx->config = load_config_file(require_env("CONNECTOR_CONFIG_FILE"));
-	json_object *debug = NULL;
-	if (json_object_object_get_ex(ctx->config, "debug", &debug) && json_object_get_boolean(debug))
-		log_set_level(LOG_LEVEL_DEBUG);
+	char err[256];
+	if (!log_configure(ctx->config, err, sizeof(err)))
+		fatalx(EXIT_CONFIG, "%s", err);
 }
 
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg) { worker_heartbeat(); }

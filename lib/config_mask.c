@@ -33,7 +33,7 @@ static char *mask_uri_userinfo(char *s)
 	if (!scheme_end)
 		return s;
 	size_t auth = (size_t)(scheme_end - s) + 3;
-	size_t auth_end = auth + strcspn(s + auth, "/?#");
+	size_t auth_end = auth + strcspn(s + auth, "/"); /* as libpq: "?" and "#" may sit in a password */
 	char *at = memrchr(s + auth, '@', auth_end - auth);
 	if (!at)
 		return s;

@@ -132,6 +132,9 @@ static const struct config_key config_keys[] = {
         ROW("modules.coreHttpApi.docs.enabled", CONFIG_BOOL),
         ROW("modules.coreHttpApi.docs.rapidoc", CONFIG_OBJECT),
         ROW("modules.coreHttpApi.docs.rapidoc.persistAuth", CONFIG_BOOL),
+        ROW("modules.coreHttpApi.metrics", CONFIG_OBJECT),
+        ROW("modules.coreHttpApi.metrics.enabled", CONFIG_BOOL),
+        ROW("modules.coreHttpApi.metrics.requireApiKey", CONFIG_BOOL),
 
         ROW("modules.webhooks", CONFIG_OBJECT),
         INTR("modules.webhooks.workers", 1, 64),

@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "timeutil.h"
 
@@ -209,6 +210,16 @@ static double random_unit(void)
 }
 
 /* Writes one outcome: 1 settled, 0 the claim was no longer ours, -1 database error. */
+/* GET /metrics: connector_delivery_attempts_total / _failures_total per consumer (lib/metrics.h). */
+static void count_attempt(const char *consumer_id, bool ok)
+{
+	char labels[METRICS_LABELS_MAX] = "";
+	metrics_label_append(labels, sizeof(labels), "consumer", consumer_id);
+	metrics_count("connector_delivery_attempts_total", labels, 1);
+	if (!ok)
+		metrics_count("connector_delivery_failures_total", labels, 1);
+}
+
 static int settle_one(struct delivery_loop *loop, struct delivery_job *j)
 {
 	const char *outcome = "delivered";
@@ -228,6 +239,8 @@ static int settle_one(struct delivery_loop *loop, struct delivery_job *j)
 			r = outbox_mark_failed(loop->db, j->ev.consumer_id, j->ev.seq, loop->worker_id, error);
 		}
 	}
+	if (r == 1)
+		count_attempt(j->ev.consumer_id, j->outcome == DELIVERY_OK);
 	if (r == 1 && !record_attempt(loop, j, outcome))
 		return -1;
 	return r;

@@ -29,9 +29,18 @@ void log_set_process(const char *role, int index)
 	log_index = index;
 }
 
-void log_set_level(enum log_level level) { log_threshold = level; }
-void log_set_format(enum log_format format) { log_output = format; }
-enum log_level log_get_level(void) { return log_threshold; }
+void log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
+void log_set_format(enum log_format format)
+{
+	log_output = format;
+}
+enum log_level log_get_level(void)
+{
+	return log_threshold;
+}
 
 bool log_level_from_string(const char *name, enum log_level *out)
 {
@@ -69,13 +78,13 @@ static size_t json_escape_into(char *buf, size_t pos, size_t cap, const char *s)
 }
 
 static size_t format_json(char *line, const char *stamp, enum log_level level, const char *category,
-			  const char *message)
+                          const char *message)
 {
-	size_t pos = (size_t)snprintf(line, LOG_LINE_MAX, "{\"time\":\"%s\",\"level\":\"%s\",\"module\":\"",
-				      stamp, level_names[level]);
+	size_t pos = (size_t)snprintf(line, LOG_LINE_MAX, "{\"time\":\"%s\",\"level\":\"%s\",\"module\":\"", stamp,
+	                              level_names[level]);
 	pos = json_escape_into(line, pos, LOG_LINE_MAX, log_role);
 	pos += (size_t)snprintf(line + pos, LOG_LINE_MAX - pos, "\",\"worker\":%d,\"pid\":%ld,\"category\":\"",
-				log_index, (long)getpid());
+	                        log_index, (long)getpid());
 	pos = json_escape_into(line, pos, LOG_LINE_MAX, category);
 	pos += (size_t)snprintf(line + pos, LOG_LINE_MAX - pos, "\",\"message\":\"");
 	pos = json_escape_into(line, pos, LOG_LINE_MAX - 3, message);
@@ -83,11 +92,32 @@ static size_t format_json(char *line, const char *stamp, enum log_level level, c
 	return pos < LOG_LINE_MAX ? pos : LOG_LINE_MAX - 1;
 }
 
-static size_t format_human(char *line, const char *stamp, enum log_level level, const char *category,
-			   const char *message)
+/* One event, one line: in the human format a newline inside a message (a multi-line report)
+ * becomes " | " and other control characters a space. Truncates to fit out. */
+static void flatten_message(const char *message, char *out, size_t cap)
 {
-	int n = snprintf(line, LOG_LINE_MAX, "%s %-5s %s[%d] pid=%ld %s: %s\n", stamp, level_names[level],
-			 log_role, log_index, (long)getpid(), category, message);
+	size_t pos = 0;
+	for (const char *in = message; *in && pos + 4 < cap; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c == '\n' && in[1] == '\0')
+			break;
+		if (c == '\n') {
+			memcpy(out + pos, " | ", 3);
+			pos += 3;
+		} else {
+			out[pos++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+		}
+	}
+	out[pos] = '\0';
+}
+
+static size_t format_human(char *line, const char *stamp, enum log_level level, const char *category,
+                           const char *raw_message)
+{
+	char message[LOG_LINE_MAX / 2];
+	flatten_message(raw_message, message, sizeof(message));
+	int n = snprintf(line, LOG_LINE_MAX, "%s %-5s %s[%d] pid=%ld %s: %s\n", stamp, level_names[level], log_role,
+	                 log_index, (long)getpid(), category, message);
 	if (n < 0)
 		return 0;
 	if ((size_t)n >= LOG_LINE_MAX) {
@@ -108,7 +138,7 @@ void log_vmsg(enum log_level level, const char *category, const char *fmt, va_li
 	time_now_iso(stamp, sizeof(stamp));
 	char line[LOG_LINE_MAX];
 	size_t len = log_output == LOG_FORMAT_JSON ? format_json(line, stamp, level, category, message)
-						   : format_human(line, stamp, level, category, message);
+	                                           : format_human(line, stamp, level, category, message);
 	ssize_t ignored = write(STDERR_FILENO, line, len);
 	(void)ignored;
 	errno = saved_errno;

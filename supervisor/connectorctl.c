@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buildconfig.h" /* autoconf: PACKAGE_VERSION */
 #include "config.h"
 #include "ctl_deliveries.h"
 #include "control.h"
@@ -33,7 +34,8 @@ struct ctl_options {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: connectorctl [--runtime-dir DIR | --config FILE] [--json] [--timeout MS]\n"
-	             "                    status | health | restart MODULE | reload | stop | deliveries ...\n");
+	             "                    status | health | restart MODULE | reload | stop | deliveries ...\n"
+	             "       connectorctl --help | --version\n");
 }
 
 static void usage_error(const char *what)
@@ -67,13 +69,14 @@ static void parse(int argc, char **argv, struct ctl_options *o)
 	                                             {"json", no_argument, NULL, 'j'},
 	                                             {"timeout", required_argument, NULL, 't'},
 	                                             {"help", no_argument, NULL, 'h'},
+	                                             {"version", no_argument, NULL, 'V'},
 	                                             {NULL, 0, NULL, 0}};
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = 5000;
 	/* "deliveries" takes its own options: getopt sees only what stands before it. */
 	int own_argc = deliveries_position(argc, argv);
 	int c;
-	while ((c = getopt_long(own_argc, argv, "r:c:jt:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(own_argc, argv, "r:c:jt:hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->runtime_dir = optarg;
@@ -89,6 +92,9 @@ static void parse(int argc, char **argv, struct ctl_options *o)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("connectorctl %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
 			usage(stderr);

@@ -25,6 +25,7 @@
 #include "buildconfig.h" /* autoconf: PACKAGE_VERSION */
 #include "config.h"
 #include "log.h"
+#include "log_config.h"
 #include "supervisor.h"
 #include "timeutil.h"
 #include "worker.h"
@@ -106,17 +107,12 @@ static json_object *load_config(const char *file, char **report)
 	return config;
 }
 
-/* logging.level, logging.format and debug (which forces at least DEBUG). */
+/* logging.level, logging.format and debug (which forces at least DEBUG): lib/log_config.h. */
 static void apply_logging(json_object *config)
 {
-	enum log_level level = LOG_LEVEL_INFO;
-	if (!log_level_from_string(config_get_string(config, "logging.level", "info"), &level))
-		level = LOG_LEVEL_INFO;
-	if (config_get_bool(config, "debug", false) && level > LOG_LEVEL_DEBUG)
-		level = LOG_LEVEL_DEBUG;
-	log_set_level(level);
-	const char *format = config_get_string(config, "logging.format", "human");
-	log_set_format(strcmp(format, "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_HUMAN);
+	char err[256];
+	if (!log_configure(config, err, sizeof(err)))
+		log_warn("Supervisor", "%s", err);
 }
 
 /* Every non-retired worker is ready or failed: startup has settled. */

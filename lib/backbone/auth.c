@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "timeutil.h"
+#include "metrics.h"
 
 #define TOKEN_EARLY_MS 10000
 
@@ -85,10 +86,13 @@ enum backbone_status backbone_login(struct backbone_client *c, struct backbone_r
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, form);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
 	c->stopped = false;
+	double started = metrics_now();
 	CURLcode rc = curl_easy_perform(c->curl);
 	long status = 0;
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	r->http_status = rc == CURLE_OK ? status : 0;
+	if (!c->stopped)
+		metrics_backbone_request(rc != CURLE_OK || status != 200, metrics_now() - started);
 	if (rc != CURLE_OK) {
 		backbone_fail(r, c->stopped ? BACKBONE_ERR_STOPPED : BACKBONE_ERR_TRANSPORT,
 		              "error.transport.request.noAuthPossible", "POST /connect/token: %s",

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "timeutil.h"
+#include "metrics.h"
 
 #define BODY_LIMIT (64L * 1024 * 1024)
 
@@ -417,6 +418,7 @@ static void perform_once(struct backbone_client *c, const struct call_spec *spec
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, 0L);
 	}
 	c->stopped = false;
+	double started = metrics_now();
 	CURLcode rc = curl_easy_perform(c->curl);
 	long status = 0;
 	if (rc == CURLE_OK)
@@ -436,6 +438,8 @@ static void perform_once(struct backbone_client *c, const struct call_spec *spec
 	} else {
 		backbone_interpret(status, &buf, flags, what, r);
 	}
+	if (!c->stopped)
+		metrics_backbone_request(r->status != BACKBONE_OK, metrics_now() - started);
 	curl_slist_free_all(headers);
 	free(buf.data);
 }

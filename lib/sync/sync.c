@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "timeutil.h"
+#include "metrics.h"
 
 #define RUN_FLAGS  (BACKBONE_AUTH | BACKBONE_DATAWALLET)
 #define MAX_ROUNDS 100 /* runs per sync; the Backbone stops handing out events that failed once */
@@ -344,11 +345,13 @@ enum sync_status sync_run_exclusive(struct db *db, struct backbone_client *clien
 		}
 		sleep_ms(100);
 	}
+	double started = metrics_now();
 	enum sync_status st = sync_everything(db, client, identity, report, err, err_len);
 	if (!db_advisory_unlock(db, DB_LOCK_SYNC_LEADER) && st == SYNC_OK) {
 		snprintf(err, err_len, "releasing the sync lock: %s", db_error(db));
 		st = SYNC_ERR_DATABASE;
 	}
+	metrics_sync_run(st != SYNC_OK && st != SYNC_ERR_STOPPED, metrics_now() - started);
 	return st;
 }
 

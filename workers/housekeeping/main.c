@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdlib.h>
 
+#include "cli_info.h"
 #include "db.h"
 #include "db_settings.h"
 #include "log.h"
@@ -108,6 +109,8 @@ static void load_settings(struct housekeeping *hk)
 int main(int argc, char **argv)
 {
 	static struct housekeeping hk;
+	cli_info_handle(argc, argv, "connector-housekeeping",
+	                "--index N\nPurges delivered outbox events older than database.outboxRetentionHours.");
 	worker_init(&hk.ctx, argc, argv, "housekeeping");
 	worker_install_stop_handlers();
 	load_settings(&hk);

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "cli_info.h"
 #include "log.h"
 #include "server.h"
 #include "worker.h"
@@ -18,6 +19,7 @@
 int main(int argc, char **argv)
 {
 	struct worker_context ctx;
+	cli_info_handle(argc, argv, "connector-http-api", "--index N\nOne instance of the Core HTTP API worker.");
 	worker_init(&ctx, argc, argv, "http-api");
 	if (sodium_init() < 0)
 		fatalx(EXIT_TEMPFAIL, "sodium_init failed");

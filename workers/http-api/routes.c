@@ -9,6 +9,7 @@
 
 #include "routes_account.h"
 
+#include "lib/config.h" /* not "config.h": autoconf's header of that name comes first */
 #include "log.h"
 #include "route_deliveries.h"
 
@@ -21,6 +22,21 @@ static const struct api_route infrastructure_routes[] = {
         {HTTP_M_GET, "/Monitoring/Deliveries/DeadLetters", 0, "deadLetters", deliveries_dead_letters},
         {HTTP_M_GET, "/Monitoring/Deliveries/Events/{eventId}", 0, "deliveryEvent", deliveries_event},
         {HTTP_M_POST, "/Monitoring/Deliveries/Replay", 0, "replayDeadLetters", deliveries_replay},
+};
+
+/* GET /metrics (workers/http-api/metrics.c): modules.coreHttpApi.metrics.enabled (default true) mounts
+ * it, behind the API key unless modules.coreHttpApi.metrics.requireApiKey is false. */
+static const struct api_route metrics_routes[] = {
+        {HTTP_M_GET, "/metrics", 0, "metrics", metrics_route},
+        {HTTP_M_GET, "/metrics", HTTP_ROUTE_PUBLIC, "metrics", metrics_route},
+};
+
+/* The API documentation (workers/http-api/docs.c): debug mode with modules.coreHttpApi.docs.enabled. */
+static const struct api_route docs_routes[] = {
+        {HTTP_M_GET, "/docs/json", HTTP_ROUTE_PUBLIC, "getOpenApiJson", docs_json},
+        {HTTP_M_GET, "/docs/yaml", HTTP_ROUTE_PUBLIC, "getOpenApiYaml", docs_yaml},
+        {HTTP_M_GET, "/docs/swagger", HTTP_ROUTE_PUBLIC, "getSwaggerUi", docs_swagger},
+        {HTTP_M_GET, "/docs/swagger/{asset}", HTTP_ROUTE_PUBLIC, "getSwaggerUiAsset", docs_asset},
 };
 
 #define J  HTTP_ROUTE_ACCEPT_JSON
@@ -131,6 +147,17 @@ int routes_mount(struct http_server *server)
 {
 	for (size_t i = 0; i < sizeof(infrastructure_routes) / sizeof(infrastructure_routes[0]); i++)
 		if (mount(server, &infrastructure_routes[i], false) != 0)
+			return -1;
+	if (config_get_bool(server->config, "modules.coreHttpApi.metrics.enabled", true) &&
+	    mount(server,
+	          &metrics_routes[config_get_bool(server->config, "modules.coreHttpApi.metrics.requireApiKey", true)
+	                                  ? 0
+	                                  : 1],
+	          false) != 0)
+		return -1;
+	bool docs = server->debug && config_get_bool(server->config, "modules.coreHttpApi.docs.enabled", false);
+	for (size_t i = 0; docs && i < sizeof(docs_routes) / sizeof(docs_routes[0]); i++)
+		if (mount(server, &docs_routes[i], false) != 0)
 			return -1;
 	for (size_t i = 0; i < sizeof(business_routes) / sizeof(business_routes[0]); i++) {
 		if ((business_routes[i].flags & HTTP_ROUTE_DEBUG_ONLY) && !server->debug)

@@ -145,19 +145,16 @@ static int64_t elapsed_ms(const struct timespec *start)
 	return (int64_t)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-/* Writes headers and body, counts, logs, frees the exchange. body may be NULL (no content). */
-static void send_reply(struct exchange *ex, int status, json_object *body)
+/* Writes headers and data (len 0: no content), counts, logs, frees the exchange. */
+static void send_raw(struct exchange *ex, int status, const char *content_type, const char *data, size_t len)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(ex->req);
 	struct evbuffer *buf = evbuffer_new();
 	if (!buf)
 		fatal(EXIT_FAILURE, "evbuffer_new");
-	if (body) {
-		size_t len = 0;
-		const char *text = json_object_to_json_string_length(
-		        body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-		evbuffer_add(buf, text, len);
-		evhttp_add_header(out, "Content-Type", "application/json; charset=utf-8");
+	if (content_type) {
+		evbuffer_add(buf, data, len);
+		evhttp_add_header(out, "Content-Type", content_type);
 	}
 	char iso[32], duration[24];
 	int64_t ms = elapsed_ms(&ex->start);
@@ -172,8 +169,20 @@ static void send_reply(struct exchange *ex, int status, json_object *body)
 	evhttp_send_reply(ex->req, status, NULL, buf);
 	evbuffer_free(buf);
 	http_counters_add(&ex->server->counters, status);
+	http_metrics_record(ex->match.kind == HTTP_MATCH_FOUND ? ex->match.route : NULL, ex->method_name, status,
+	                    &ex->start);
 	log_info("HttpServer", "%s %s %d -- %lldms", ex->method_name, ex->path, status, (long long)ms);
 	exchange_free(ex);
+}
+
+/* JSON body, or none when body is NULL. */
+static void send_reply(struct exchange *ex, int status, json_object *body)
+{
+	size_t len = 0;
+	const char *text = body ? json_object_to_json_string_length(
+	                                  body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len)
+	                        : NULL;
+	send_raw(ex, status, body ? "application/json; charset=utf-8" : NULL, text, len);
 }
 
 static void send_error(struct exchange *ex, int status, const char *code, const char *message)
@@ -194,6 +203,10 @@ void exchange_reply(struct exchange *ex, struct api_reply *reply)
 	if (reply->error_code) {
 		send_error(ex, reply->error_status, reply->error_code,
 		           reply->error_message ? reply->error_message : "");
+	} else if (reply->text) {
+		send_raw(ex, status ? status : 200,
+		         reply->content_type ? reply->content_type : "text/plain; charset=utf-8", reply->text,
+		         reply->text_len);
 	} else if (reply->raw) {
 		send_reply(ex, status ? status : 200, reply->raw);
 	} else if (status == 204) {
@@ -210,6 +223,7 @@ void exchange_reply(struct exchange *ex, struct api_reply *reply)
 	}
 	json_object_put(reply->result);
 	json_object_put(reply->raw);
+	free(reply->text);
 	free(reply->error_message);
 	memset(reply, 0, sizeof(*reply));
 }
@@ -475,6 +489,7 @@ int server_init(struct http_server *server, struct event_base *base, json_object
 	evhttp_set_default_content_type(server->http, NULL);
 	evhttp_set_gencb(server->http, on_request, server);
 	server->health = health_new(server);
+	server->metrics = metrics_collector_new(server);
 	return routes_mount(server) == 0 ? 0 : -1;
 }
 
@@ -511,6 +526,7 @@ void server_free(struct http_server *server)
 	if (server->http)
 		evhttp_free(server->http);
 	health_free(server->health);
+	metrics_collector_free(server->metrics);
 	http_router_free(&server->router);
 	http_auth_free(&server->auth);
 	http_cors_free(&server->cors);

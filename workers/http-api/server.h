@@ -33,6 +33,8 @@ struct evhttp;
 struct evhttp_bound_socket;
 struct exchange;
 struct health;
+struct metrics_collector;
+struct timespec;
 
 struct http_server {
 	struct event_base *base;
@@ -45,6 +47,7 @@ struct http_server {
 	struct http_cors cors;
 	struct http_counters counters;
 	struct health *health;
+	struct metrics_collector *metrics;
 	struct evhttp_bound_socket *bound[HTTP_SERVER_MAX_LISTENERS];
 	int bound_count;
 	int in_flight; /* requests received and not yet answered */
@@ -66,8 +69,11 @@ struct api_request {
 
 struct api_reply {
 	int status;
-	json_object *result; /* reference taken */
-	json_object *raw;    /* reference taken */
+	json_object *result;      /* reference taken */
+	json_object *raw;         /* reference taken */
+	char *text;               /* malloc'd, taken: a non-JSON body (/metrics, /docs) sent as is ... */
+	size_t text_len;          /* ... of this many bytes ... */
+	const char *content_type; /* ... with this type (static string; default text/plain) */
 	const char *error_code;
 	char *error_message; /* malloc'd */
 	int error_status;
@@ -113,6 +119,18 @@ void monitoring_version(const struct api_request *req, struct api_reply *reply);
 void monitoring_requests(const struct api_request *req, struct api_reply *reply);
 void monitoring_support(const struct api_request *req, struct api_reply *reply);
 json_object *monitoring_version_object(void);
+
+/* metrics.c: GET /metrics (Prometheus text), and the per-request record called for every answer. */
+void metrics_route(const struct api_request *req, struct api_reply *reply);
+void http_metrics_record(const struct http_route *route, const char *method, int status, const struct timespec *start);
+struct metrics_collector *metrics_collector_new(struct http_server *server);
+void metrics_collector_free(struct metrics_collector *collector);
+
+/* docs.c: GET /docs/json, /docs/yaml (the OpenAPI document), /docs/swagger and its assets. */
+void docs_json(const struct api_request *req, struct api_reply *reply);
+void docs_yaml(const struct api_request *req, struct api_reply *reply);
+void docs_swagger(const struct api_request *req, struct api_reply *reply);
+void docs_asset(const struct api_request *req, struct api_reply *reply);
 
 /* health.c: the /health report, computed off the loop and cached for HEALTH_CACHE_MS. */
 #define HEALTH_CACHE_MS 1000

@@ -24,8 +24,10 @@
 #include "lib/config.h" /* not "config.h": autoconf's header of that name comes first */
 #include "db.h"
 #include "db_settings.h"
+#include "cli_info.h"
 #include "delivery_consumers.h"
 #include "log.h"
+#include "log_config.h"
 #include "migrate.h"
 #include "paths.h"
 #include "worker.h"
@@ -164,6 +166,9 @@ static int run(const struct options *opt, const struct db_settings *settings, co
 
 int main(int argc, char **argv)
 {
+	cli_info_handle(argc, argv, "connector-migrate",
+	                "[--index N] [--config FILE] [--sql-dir DIR]\n"
+	                "Brings the account schema (database.dbName) to the version of the installed SQL files.");
 	struct options opt;
 	parse_options(argc, argv, &opt);
 	log_set_process("migrate", 0);
@@ -172,6 +177,9 @@ int main(int argc, char **argv)
 		proctitle_set("connectord: migrate");
 	}
 	json_object *root = load_config(&opt);
+	char log_err[256];
+	if (!log_configure(root, log_err, sizeof(log_err)))
+		log_warn("Migrate", "%s", log_err);
 	struct db_settings settings;
 	char *error = NULL;
 	int code;
