@@ -23,6 +23,8 @@ make -C build -j"$(nproc)" >/dev/null
 export CONNECTOR_LIBEXEC_DIR="$top/build"
 export CONNECTOR_DEFAULT_CONFIG="$top/etc/default.json"
 export CONNECTOR_SQL_DIR="$top/sql"
+[ -d contrib/docs-ui/node_modules/swagger-ui-dist ] || npm ci --prefix contrib/docs-ui --no-audit --no-fund >/dev/null
+export CONNECTOR_DOCS_UI_DIR="$top/contrib/docs-ui/node_modules/swagger-ui-dist"
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

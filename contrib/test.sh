@@ -26,6 +26,11 @@ for pkg in tests/interop tests/sdk; do
 	npm ci --prefix "$pkg" --no-audit --no-fund >"$logs/npm-${pkg##*/}.log" 2>&1 ||
 		{ tail -n 30 "$logs/npm-${pkg##*/}.log"; die "npm ci in $pkg failed"; }
 done
+say "installing the vendored API docs UI"
+npm ci --prefix contrib/docs-ui --no-audit --no-fund >"$logs/npm-docs-ui.log" 2>&1 ||
+	{ tail -n 30 "$logs/npm-docs-ui.log"; die "npm ci (contrib/docs-ui) failed"; }
+# distcheck's tests and make install find the npm packages here
+export CONNECTOR_NPM_MODULES="$top/contrib/docs-ui/node_modules"
 
 say "generating the build system"
 autoreconf -fi >"$logs/autoreconf.log" 2>&1 || { cat "$logs/autoreconf.log"; die "autoreconf failed"; }
