@@ -1,2 +1,8 @@
 # ipc/local.mk: the supervisor/worker contract, the event bus and the control protocol (nng).
-libipc_a_SOURCES += ipc/worker.c ipc/worker.h ipc/proctitle.c
+libipc_a_SOURCES += ipc/worker.c ipc/worker.h ipc/proctitle.c ipc/bus.c ipc/bus.h ipc/control.c ipc/control.h
+
+check_PROGRAMS += test_bus
+TESTS += test_bus
+test_bus_SOURCES = tests/unit/test_bus.c tests/unit/tap.h
+# libipc.a uses libconnector.a (clocks, log): list it before CONNECTOR_LIBS, which has them the other way round
+test_bus_LDADD = libipc.a $(CONNECTOR_LIBS)

@@ -1,0 +1,136 @@
+/*
+ * http_counters.c: the shared, file-backed request counters (see http_counters.h).
+ */
+#include "http_counters.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATUS_SLOTS (HTTP_STATUS_MAX - HTTP_STATUS_MIN + 1)
+
+struct http_counters_file {
+	char magic[8];
+	uint32_t version;
+	uint32_t size;
+	int64_t since_ms;
+	_Atomic uint64_t by_status[STATUS_SLOTS];
+};
+
+/* Builds a complete file under a temporary name and links it to path. 0, EEXIST, or -1. */
+static int create_file(const char *path, int64_t now_ms, char *err, size_t err_len)
+{
+	size_t tmp_len = strlen(path) + 32;
+	char tmp[tmp_len];
+	snprintf(tmp, tmp_len, "%s.%ld.tmp", path, (long)getpid());
+	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, err_len, "%s: cannot create: %s", tmp, strerror(errno));
+		return -1;
+	}
+	struct http_counters_file header;
+	memset(&header, 0, sizeof(header));
+	memcpy(header.magic, HTTP_COUNTERS_MAGIC, sizeof(header.magic));
+	header.version = HTTP_COUNTERS_VERSION;
+	header.size = sizeof(header);
+	header.since_ms = now_ms;
+	bool written = write(fd, &header, sizeof(header)) == (ssize_t)sizeof(header) && fsync(fd) == 0;
+	int saved = errno;
+	close(fd);
+	if (!written) {
+		unlink(tmp);
+		snprintf(err, err_len, "%s: cannot write: %s", tmp, strerror(saved));
+		return -1;
+	}
+	int rc = link(tmp, path);
+	saved = errno;
+	unlink(tmp);
+	if (rc == 0)
+		return 0;
+	if (saved == EEXIST)
+		return EEXIST;
+	snprintf(err, err_len, "%s: cannot link: %s", path, strerror(saved));
+	return -1;
+}
+
+static int map_file(struct http_counters *counters, const char *path, char *err, size_t err_len)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || (size_t)st.st_size != sizeof(struct http_counters_file)) {
+		close(fd);
+		snprintf(err, err_len, "%s: size: expected %zu bytes (another version's file?)", path,
+		         sizeof(struct http_counters_file));
+		return -1;
+	}
+	void *map = mmap(NULL, sizeof(struct http_counters_file), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		snprintf(err, err_len, "%s: mmap: %s", path, strerror(errno));
+		return -1;
+	}
+	struct http_counters_file *file = map;
+	if (memcmp(file->magic, HTTP_COUNTERS_MAGIC, sizeof(file->magic)) != 0 ||
+	    file->version != HTTP_COUNTERS_VERSION || file->size != sizeof(*file)) {
+		munmap(map, sizeof(*file));
+		snprintf(err, err_len, "%s: magic/version: not a version %d counters file", path,
+		         HTTP_COUNTERS_VERSION);
+		return -1;
+	}
+	counters->map = file;
+	counters->map_len = sizeof(*file);
+	return 0;
+}
+
+int http_counters_open(struct http_counters *counters, const char *path, int64_t now_ms, char *err, size_t err_len)
+{
+	counters->map = NULL;
+	counters->map_len = 0;
+	if (access(path, F_OK) != 0) {
+		if (create_file(path, now_ms, err, err_len) < 0)
+			return -1;
+	}
+	return map_file(counters, path, err, err_len);
+}
+
+void http_counters_close(struct http_counters *counters)
+{
+	if (counters->map)
+		munmap(counters->map, counters->map_len);
+	counters->map = NULL;
+}
+
+void http_counters_add(struct http_counters *counters, int status)
+{
+	if (counters->map && status >= HTTP_STATUS_MIN && status <= HTTP_STATUS_MAX)
+		atomic_fetch_add_explicit(&counters->map->by_status[status - HTTP_STATUS_MIN], 1, memory_order_relaxed);
+}
+
+uint64_t http_counters_get(const struct http_counters *counters, int status)
+{
+	if (!counters->map || status < HTTP_STATUS_MIN || status > HTTP_STATUS_MAX)
+		return 0;
+	return atomic_load_explicit(&counters->map->by_status[status - HTTP_STATUS_MIN], memory_order_relaxed);
+}
+
+uint64_t http_counters_total(const struct http_counters *counters)
+{
+	uint64_t total = 0;
+	for (int status = HTTP_STATUS_MIN; status <= HTTP_STATUS_MAX; status++)
+		total += http_counters_get(counters, status);
+	return total;
+}
+
+int64_t http_counters_since(const struct http_counters *counters)
+{
+	return counters->map ? counters->map->since_ms : 0;
+}

@@ -1,0 +1,124 @@
+/*
+ * server.h: the HTTP worker's shared state and the handler API that business routes plug into.
+ *
+ * A handler receives a parsed request (method, route parameters, query multimap, JSON body, the
+ * authenticated key) and fills a reply: a result (sent as {"result": ...} with 200, 201 for POST, or
+ * the status it sets, 204 without body), a raw JSON body (no envelope: /health, the /Monitoring routes), or an
+ * error code + message (status from api_error_status() unless error_status is set). A handler that
+ * must wait (e.g. for a health check) sets reply->deferred and later calls exchange_reply() with the
+ * exchange it was given; the request stays open until then.
+ */
+#ifndef CONNECTOR_HTTP_SERVER_H
+#define CONNECTOR_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "http_auth.h"
+#include "http_cors.h"
+#include "http_counters.h"
+#include "http_query.h"
+#include "http_router.h"
+
+#define HTTP_JSON_BODY_LIMIT       (2 * 1024 * 1024)
+#define HTTP_TRANSPORT_BODY_LIMIT  (16 * 1024 * 1024)
+#define HTTP_AUTH_FAILURE_DELAY_MS 1000
+#define HTTP_SERVER_MAX_LISTENERS  8
+#define HTTP_DRAIN_FLUSH_CAP_MS    2000
+
+struct event_base;
+struct evhttp;
+struct evhttp_bound_socket;
+struct exchange;
+struct health;
+
+struct http_server {
+	struct event_base *base;
+	struct evhttp *http;
+	json_object *config;
+	bool debug;
+	struct http_router router;
+	struct http_auth auth;
+	struct http_cors cors;
+	struct http_counters counters;
+	struct health *health;
+	struct evhttp_bound_socket *bound[HTTP_SERVER_MAX_LISTENERS];
+	int bound_count;
+	int in_flight; /* requests received and not yet answered */
+	int unsent;    /* replies handed to libevent and not yet completely written */
+	bool draining; /* SIGTERM seen: exit once in_flight reaches 0 */
+};
+
+struct api_request {
+	enum http_method method;
+	const char *path;
+	const struct http_route_match *match;
+	const struct http_query *query;
+	json_object *body; /* parsed JSON or form body, NULL when the request had none */
+	const char *key_name;
+	const char *accept;
+	struct http_server *server;
+	struct exchange *exchange;
+};
+
+struct api_reply {
+	int status;
+	json_object *result; /* reference taken */
+	json_object *raw;    /* reference taken */
+	const char *error_code;
+	char *error_message; /* malloc'd */
+	int error_status;
+	bool deferred;
+};
+
+typedef void (*api_handler)(const struct api_request *req, struct api_reply *reply);
+
+/* What the router stores per route: the handler (NULL: 501 error.connector.http.notImplemented). */
+struct api_route {
+	enum http_method method;
+	const char *path; /* business routes: below the API prefixes */
+	unsigned flags;   /* HTTP_ROUTE_* */
+	const char *name; /* the original's handler name, for messages */
+	api_handler handler;
+};
+
+/* Route parameter by name (decoded) or NULL. */
+const char *api_param(const struct api_request *req, const char *name);
+void api_reply_error(struct api_reply *reply, const char *code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* Answers a deferred exchange (takes the reply's references). */
+void exchange_reply(struct exchange *exchange, struct api_reply *reply);
+struct http_server *exchange_server(const struct exchange *exchange);
+
+/* server.c */
+int server_init(struct http_server *server, struct event_base *base, json_object *config, const char *runtime_dir);
+int server_attach_listeners(struct http_server *server, int first_fd, int count);
+/*
+ * Closes the listening sockets. Returns true when requests are still in flight: run the loop again,
+ * it ends when the last one is answered.
+ */
+bool server_stop_accepting(struct http_server *server);
+void server_free(struct http_server *server);
+
+/* routes.c: mounts every route; returns 0 or -1 after logging the reason. */
+int routes_mount(struct http_server *server);
+
+/* monitoring.c */
+void monitoring_version(const struct api_request *req, struct api_reply *reply);
+void monitoring_requests(const struct api_request *req, struct api_reply *reply);
+void monitoring_support(const struct api_request *req, struct api_reply *reply);
+json_object *monitoring_version_object(void);
+
+/* health.c: the /health report, computed off the loop and cached for HEALTH_CACHE_MS. */
+#define HEALTH_CACHE_MS 1000
+typedef void (*health_ready_fn)(struct exchange *exchange, json_object *report, bool healthy);
+struct health *health_new(struct http_server *server);
+void health_free(struct health *health);
+/* Calls ready (on the loop) with a new reference to the report, now or when the running check ends. */
+void health_get(struct health *health, struct exchange *exchange, health_ready_fn ready);
+void health_route(const struct api_request *req, struct api_reply *reply);
+
+#endif
