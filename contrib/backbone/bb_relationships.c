@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_CONTENT (10 * 1024 * 1024)
 #define REL_ERR     "error.platform.validation.relationship."
@@ -90,7 +91,7 @@ static json_object *audit_log(struct bb_req *r, const char *id)
 	return list;
 }
 
-static void respond(struct bb_req *r, const char *id, int status, bool full)
+static json_object *rel_json(struct bb_req *r, const char *id, bool full)
 {
 	struct bb_params p = {0};
 	bb_p_text(&p, id);
@@ -100,10 +101,10 @@ static void respond(struct bb_req *r, const char *id, int status, bool full)
 	                     "creation_content") ", " BB_B64U("creation_response_content") " FROM relationships "
 	                                                                                   "WHERE id = $1",
 	             &p);
-	json_object *log = res ? audit_log(r, id) : NULL;
-	if (!res || !log) {
+	json_object *log = res && PQntuples(res) == 1 ? audit_log(r, id) : NULL;
+	if (!log) {
 		PQclear(res);
-		return;
+		return NULL;
 	}
 	json_object *o = json_object_new_object();
 	static const char *const names[] = {"id", "relationshipTemplateId", "from", "to"};
@@ -117,7 +118,14 @@ static void respond(struct bb_req *r, const char *id, int status, bool full)
 		json_object_object_add(o, "creationResponseContent", bb_col_json_str(res, 0, 7));
 	}
 	PQclear(res);
-	bb_ok(r, status, o);
+	return o;
+}
+
+static void respond(struct bb_req *r, const char *id, int status, bool full)
+{
+	json_object *o = rel_json(r, id, full);
+	if (o)
+		bb_ok(r, status, o);
 }
 
 static bool audit_add(struct bb_req *r, const char *id, const char *reason, const char *old_status,
@@ -446,7 +454,34 @@ static void relationship_create(struct bb_req *r)
 	free(content);
 }
 
+static void relationship_list(struct bb_req *r)
+{
+	json_object *list = json_object_new_array();
+	for (struct evkeyval *kv = r->query.tqh_first; kv && !r->error; kv = kv->next.tqe_next) {
+		struct rel rel;
+		if (strcasecmp(kv->key, "ids") != 0)
+			continue;
+		if (!bb_id_valid(kv->value, "REL")) {
+			bb_fail(r, 400, "error.platform.validation.invalidId",
+			        "'Ids': '%.40s' is not a relationship id", kv->value);
+		} else if (load_rel(r, kv->value, &rel)) {
+			json_object *o = rel_json(r, rel.id, true);
+			if (o)
+				json_object_array_add(list, o);
+		} else if (r->status == 404 || r->status == 400) {
+			json_object_put(r->error); /* unknown or decomposed ids are left out */
+			r->error = NULL;
+			r->status = 200;
+		}
+	}
+	if (r->error)
+		json_object_put(list);
+	else
+		bb_paged(r, list);
+}
+
 const struct bb_route bb_routes_relationships[] = {
+        {EVHTTP_REQ_GET, "/api/v2/Relationships", BB_AUTH, BB_BODY_NONE, relationship_list},
         {EVHTTP_REQ_GET, "/api/v2/Relationships/CanCreate", BB_AUTH, BB_BODY_NONE, relationship_can_create},
         {EVHTTP_REQ_POST, "/api/v2/Relationships", BB_AUTH, BB_BODY_JSON, relationship_create},
         {EVHTTP_REQ_GET, "/api/v2/Relationships/{}", BB_AUTH, BB_BODY_NONE, relationship_get},

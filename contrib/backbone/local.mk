@@ -12,7 +12,7 @@ nodist_connector_backbone_dev_SOURCES = contrib/backbone/bb_schema.c
 connector_backbone_dev_CPPFLAGS = $(AM_CPPFLAGS) -DBB_VERSION='"$(PACKAGE_VERSION)"'
 connector_backbone_dev_LDADD = $(CONNECTOR_LIBS)
 CLEANFILES += contrib/backbone/bb_schema.c
-EXTRA_DIST += contrib/backbone/schema.sql tests/e2e/backbone.test.mjs tests/e2e/backbone-lib.mjs
+EXTRA_DIST += doc/backbone-dev.md contrib/backbone/schema.sql tests/e2e/backbone.test.mjs tests/e2e/backbone-lib.mjs
 TESTS += tests/e2e/backbone.test.mjs
 
 contrib/backbone/bb_schema.c: $(top_srcdir)/contrib/backbone/schema.sql

@@ -285,6 +285,9 @@ test("relationship creation, blocked message events, acceptance with external ev
     assert.ok(log[1] > log[0], "audit timestamps increase strictly");
     assert.deepEqual((await b.sync()).map((e) => e.type), ["RelationshipStatusChanged"]);
     assert.match((await b.get(`/api/v2/Relationships/${relationshipId}`)).json.result.creationResponseContent, /^[A-Za-z0-9_-]+$/);
+    const list = await a.get(`/api/v2/Relationships?ids=${relationshipId}&ids=RELaaaaaaaaaaaaaaaaa`);
+    assert.deepEqual(list.json.result.map((x) => [x.id, x.status]), [[relationshipId, "Active"]]);
+    assert.equal((await fetch(`${bb.baseUrl}/api/v2/Relationships?ids=${relationshipId}`)).status, 401);
     const released = await a.sync();
     assert.deepEqual(released.map((e) => [e.type, e.payload]), [["MessageReceived", { id: msg.json.result.id }]]);
 });
