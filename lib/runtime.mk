@@ -1,1 +1,17 @@
-# lib/runtime.mk: owned by its area; see Makefile.am
+# lib/runtime.mk: the enmeshed runtime (lib/runtime/): tokens, relationship templates,
+# relationships, references/QR, the list-route query filter and the event payload builders; its
+# schema migration, unit tests and benchmark. Owned by the relationships area; see Makefile.am.
+libconnector_a_SOURCES += lib/runtime/filter.c lib/runtime/filter.h \
+	lib/runtime/runtime.h lib/runtime/util.c \
+	lib/runtime/sealed.h lib/runtime/sealed.c \
+	lib/runtime/relationship_crypto.h lib/runtime/relationship_crypto.c \
+	lib/runtime/store.h lib/runtime/store.c lib/runtime/tokens.h lib/runtime/tokens.c lib/runtime/templates.c
+
+dist_sql_DATA += sql/0004_relationships.sql
+
+check_PROGRAMS += test_filter test_runtime_crypto
+TESTS += test_filter test_runtime_crypto
+test_filter_SOURCES = tests/unit/test_filter.c tests/unit/tap.h tests/unit/test_db_util.h
+test_filter_LDADD = $(CONNECTOR_LIBS)
+test_runtime_crypto_SOURCES = tests/unit/test_runtime_crypto.c tests/unit/tap.h
+test_runtime_crypto_LDADD = $(CONNECTOR_LIBS)

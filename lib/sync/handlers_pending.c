@@ -1,0 +1,120 @@
+/*
+ * sync/handlers_pending.c: PLACEHOLDER handlers for the external events whose domain logic belongs
+ * to other areas (relationships, messages, peers, templates, files, tokens).
+ *
+ * Each of these RECORDS THE EVENT AND EMITS NOTHING YET: it returns SYNC_EVENT_RECORDED, so the
+ * event is acknowledged to the Backbone and kept in external_events (result 'recorded', with its
+ * payload) for the real handler to process later. None of them pretends to apply anything.
+ *
+ * The engineer of each area replaces the function (same name and signature, see sync/sync.h) with
+ * one that applies the event in ctx->db's open transaction and appends its transport.* events with
+ * outbox_append() in that same transaction, then deletes the placeholder here. What the original
+ * does per type is in backbone-api.md §5.
+ */
+#include "sync/sync.h"
+
+#include "log.h"
+
+static enum sync_event_result recorded(const struct sync_event *event, const char *area)
+{
+	log_debug("Sync", "external event %s (%s) recorded; its %s handler does not exist yet", event->id, event->type,
+	          area);
+	return SYNC_EVENT_RECORDED;
+}
+
+/* Should: GET /Messages/{id}, decrypt, store, emit transport.messageReceived. Records only. */
+enum sync_event_result sync_handle_message_received(struct sync_context *ctx, const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "message");
+}
+
+/* Should: GET /Messages?ids=, emit transport.messageDelivered (no longer emitted). Records only. */
+enum sync_event_result sync_handle_message_delivered(struct sync_context *ctx, const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "message");
+}
+
+/* Should: applyRelationshipChangedEvent, emit transport.relationshipChanged. Records only. */
+enum sync_event_result sync_handle_relationship_status_changed(struct sync_context *ctx, const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "relationship");
+}
+
+/* Should: the same update, plus transport.relationshipReactivationRequested. Records only. */
+enum sync_event_result sync_handle_relationship_reactivation_requested(struct sync_context *ctx,
+                                                                       const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "relationship");
+}
+
+/* Should: the same update, plus transport.relationshipReactivationCompleted. Records only. */
+enum sync_event_result sync_handle_relationship_reactivation_completed(struct sync_context *ctx,
+                                                                       const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "relationship");
+}
+
+/* Should: peerDeletionInfo = ToBeDeleted, emit transport.peerToBeDeleted. Records only. */
+enum sync_event_result sync_handle_peer_to_be_deleted(struct sync_context *ctx, const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "relationship");
+}
+
+/* Should: clear peerDeletionInfo, emit transport.peerDeletionCancelled. Records only. */
+enum sync_event_result sync_handle_peer_deletion_cancelled(struct sync_context *ctx, const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "relationship");
+}
+
+/* Should: peerDeletionInfo = Deleted, emit transport.peerDeleted. Records only. */
+enum sync_event_result sync_handle_peer_deleted(struct sync_context *ctx, const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "relationship");
+}
+
+/* Should: load the own template; if known, emit transport.relationshipTemplateAllocationsExhausted
+ * with its DTO (the original emits nothing for an unknown template). Records only. */
+enum sync_event_result sync_handle_template_allocations_exhausted(struct sync_context *ctx,
+                                                                  const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "template");
+}
+
+/* Should: mark the local file locked, emit transport.fileOwnershipLocked. Records only. */
+enum sync_event_result sync_handle_file_ownership_locked(struct sync_context *ctx, const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "file");
+}
+
+/* Should: GET /Files/{id}/metadata, clear the ownership token, emit transport.fileOwnershipClaimed.
+ * Records only. */
+enum sync_event_result sync_handle_file_ownership_claimed(struct sync_context *ctx, const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "file");
+}
+
+/* The original has no processor (error.transport.unknown, retried 3 times); we record it and
+ * acknowledge it, so the Backbone does not hand it out again. Records only. */
+enum sync_event_result sync_handle_token_locked(struct sync_context *ctx, const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "token");
+}
+
+/* As TokenLocked: no processor in the original; recorded and acknowledged. Records only. */
+enum sync_event_result sync_handle_peer_feature_flags_changed(struct sync_context *ctx, const struct sync_event *event)
+{
+	(void)ctx;
+	return recorded(event, "relationship");
+}
