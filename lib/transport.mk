@@ -1,0 +1,14 @@
+# lib/transport.mk: messages, files and challenges (issue 5): the streaming multipart parser, the
+# message and file records and their storage (lib/runtime/messages*, files*, challenges*), schema
+# 0005, unit tests and benchmarks. Owned by the messages area; included from Makefile.am.
+libconnector_a_SOURCES += lib/multipart.c lib/multipart.h
+
+check_PROGRAMS += test_multipart
+TESTS += test_multipart
+test_multipart_SOURCES = tests/unit/test_multipart.c tests/unit/tap.h
+test_multipart_LDADD = $(CONNECTOR_LIBS)
+
+check_PROGRAMS += test_multipart_fuzz
+TESTS += test_multipart_fuzz
+test_multipart_fuzz_SOURCES = tests/unit/test_multipart_fuzz.c tests/unit/tap.h
+test_multipart_fuzz_LDADD = $(CONNECTOR_LIBS)
