@@ -1,7 +1,8 @@
 # lib/transport.mk: messages, files and challenges (issue 5): the streaming multipart parser, the
 # message and file records and their storage (lib/runtime/messages*, files*, challenges*), schema
 # 0005, unit tests and benchmarks. Owned by the messages area; included from Makefile.am.
-libconnector_a_SOURCES += lib/multipart.c lib/multipart.h
+libconnector_a_SOURCES += lib/multipart.c lib/multipart.h \
+	lib/runtime/files_crypto.c lib/runtime/files_crypto.h
 
 check_PROGRAMS += test_multipart
 TESTS += test_multipart
@@ -12,3 +13,8 @@ check_PROGRAMS += test_multipart_fuzz
 TESTS += test_multipart_fuzz
 test_multipart_fuzz_SOURCES = tests/unit/test_multipart_fuzz.c tests/unit/tap.h
 test_multipart_fuzz_LDADD = $(CONNECTOR_LIBS)
+
+check_PROGRAMS += test_files_crypto
+TESTS += test_files_crypto
+test_files_crypto_SOURCES = tests/unit/test_files_crypto.c tests/unit/tap.h tests/unit/test_crypto_common.h
+test_files_crypto_LDADD = $(CONNECTOR_LIBS)
