@@ -2,7 +2,8 @@
 # message and file records and their storage (lib/runtime/messages*, files*, challenges*), schema
 # 0005, unit tests and benchmarks. Owned by the messages area; included from Makefile.am.
 libconnector_a_SOURCES += lib/multipart.c lib/multipart.h \
-	lib/runtime/files_crypto.c lib/runtime/files_crypto.h
+	lib/runtime/files_crypto.c lib/runtime/files_crypto.h \
+	lib/runtime/messages_crypto.c lib/runtime/messages_crypto.h
 
 check_PROGRAMS += test_multipart
 TESTS += test_multipart
@@ -18,3 +19,8 @@ check_PROGRAMS += test_files_crypto
 TESTS += test_files_crypto
 test_files_crypto_SOURCES = tests/unit/test_files_crypto.c tests/unit/tap.h tests/unit/test_crypto_common.h
 test_files_crypto_LDADD = $(CONNECTOR_LIBS)
+
+check_PROGRAMS += test_messages_crypto
+TESTS += test_messages_crypto
+test_messages_crypto_SOURCES = tests/unit/test_messages_crypto.c tests/unit/tap.h tests/unit/test_crypto_common.h
+test_messages_crypto_LDADD = $(CONNECTOR_LIBS)
