@@ -46,3 +46,5 @@ console.log(`restart after kill -9 (${real ? 'connector-http-api' : 'stand-in wo
   `backoff floor 100 ms + jitter <= 25 ms):`);
 console.log(`  median ${median} ms, min ${samples[0]} ms, max ${samples[samples.length - 1]} ms`);
 console.log(`  samples: ${samples.join(' ')}`);
+console.log('  for reference (shared/reference/anchors.md 1.9): systemd restarts after RestartSec=100 ms by default,' +
+  ' s6 waits >= 1 s for a service that was not ready for 1 s, runit/daemontools pause 1 s');

@@ -3,6 +3,7 @@
  */
 #include "bus.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,26 @@
 struct bus_publisher {
 	nng_socket socket;
 	uint64_t dropped;
+	atomic_int pipes; /* connections to connectord (0 or 1) */
 };
 
 struct bus_subscriber {
 	nng_socket socket;
+	atomic_int pipes;
 };
+
+/* Runs on an nng thread: only counts (the socket must not be touched here). */
+static void count_pipes(nng_pipe pipe, nng_pipe_ev event, void *arg)
+{
+	(void)pipe;
+	atomic_fetch_add((atomic_int *)arg, event == NNG_PIPE_EV_ADD_POST ? 1 : -1);
+}
+
+static int watch_pipes(nng_socket socket, atomic_int *counter)
+{
+	int rv = nng_pipe_notify(socket, NNG_PIPE_EV_ADD_POST, count_pipes, counter);
+	return rv ? rv : nng_pipe_notify(socket, NNG_PIPE_EV_REM_POST, count_pipes, counter);
+}
 
 static bool valid_namespace(const char *ns)
 {
@@ -180,7 +196,8 @@ struct bus_publisher *bus_publisher_open(const char *push_url, char *error, size
 {
 	struct bus_publisher *pub = calloc(1, sizeof(*pub));
 	int rv = pub ? nng_push0_open(&pub->socket) : NNG_ENOMEM;
-	if (rv == 0 && (rv = nng_setopt_int(pub->socket, NNG_OPT_SENDBUF, 256)) == 0)
+	if (rv == 0 && (rv = nng_setopt_int(pub->socket, NNG_OPT_SENDBUF, 256)) == 0 &&
+	    (rv = watch_pipes(pub->socket, &pub->pipes)) == 0)
 		rv = nng_dial(pub->socket, push_url, NULL, NNG_FLAG_NONBLOCK);
 	if (rv != 0) {
 		snprintf(error, error_len, "bus publisher %s: %s", push_url, nng_strerror(rv));
@@ -213,6 +230,16 @@ uint64_t bus_publisher_dropped(const struct bus_publisher *pub)
 	return pub->dropped;
 }
 
+bool bus_publisher_connected(struct bus_publisher *pub)
+{
+	return atomic_load(&pub->pipes) > 0;
+}
+
+bool bus_subscriber_connected(struct bus_subscriber *sub)
+{
+	return atomic_load(&sub->pipes) > 0;
+}
+
 void bus_publisher_close(struct bus_publisher *pub)
 {
 	if (!pub)
@@ -230,7 +257,7 @@ struct bus_subscriber *bus_subscriber_open(const char *sub_url, const char *cons
 		rv = nng_setopt_size(sub->socket, NNG_OPT_RECVMAXSZ, BUS_MAX_MESSAGE);
 	for (size_t i = 0; rv == 0 && prefixes && prefixes[i]; i++)
 		rv = nng_setopt(sub->socket, NNG_OPT_SUB_SUBSCRIBE, prefixes[i], strlen(prefixes[i]));
-	if (rv == 0)
+	if (rv == 0 && (rv = watch_pipes(sub->socket, &sub->pipes)) == 0)
 		rv = nng_dial(sub->socket, sub_url, NULL, NNG_FLAG_NONBLOCK);
 	if (rv != 0) {
 		snprintf(error, error_len, "bus subscriber %s: %s", sub_url, nng_strerror(rv));

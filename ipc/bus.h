@@ -52,18 +52,24 @@ struct bus_publisher *bus_publisher_open(const char *push_url, char *error, size
 bool bus_publish(struct bus_publisher *pub, const char *id, const char *namespace_, const char *target,
                  json_object *data);
 uint64_t bus_publisher_dropped(const struct bus_publisher *pub);
+/* True while connected to connectord (the connection is made, and remade, in the background). */
+bool bus_publisher_connected(struct bus_publisher *pub);
 void bus_publisher_close(struct bus_publisher *pub);
 
 /* prefixes: NULL-terminated list of namespace prefixes ("transport." or "" for everything). */
 struct bus_subscriber *bus_subscriber_open(const char *sub_url, const char *const *prefixes, char *error,
                                            size_t error_len);
-/* A descriptor that becomes readable when a message may be received (for libevent). */
+/*
+ * A descriptor that is readable while a message waits (for libevent, EV_READ|EV_PERSIST); on each
+ * wake-up call bus_receive(sub, 0, ...) until it returns 0. Do not read from the descriptor.
+ */
 int bus_subscriber_fd(struct bus_subscriber *sub);
 /*
  * Receives one message: 1 with *out filled, 0 when none is waiting (or timeout_ms passed; 0 = do
  * not wait), -1 when a malformed message was dropped (error says why) or the socket failed.
  */
 int bus_receive(struct bus_subscriber *sub, int timeout_ms, struct bus_envelope *out, char *error, size_t error_len);
+bool bus_subscriber_connected(struct bus_subscriber *sub);
 void bus_subscriber_close(struct bus_subscriber *sub);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/config.h"
+#include "config.h"
 #include "control.h"
 #include "supervisor.h"
 #include "worker.h"

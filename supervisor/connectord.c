@@ -22,8 +22,8 @@
 
 #include <event2/event.h>
 
-#include "config.h" /* autoconf: PACKAGE_VERSION */
-#include "lib/config.h"
+#include "buildconfig.h" /* autoconf: PACKAGE_VERSION */
+#include "config.h"
 #include "log.h"
 #include "supervisor.h"
 #include "timeutil.h"
@@ -35,6 +35,7 @@ static struct supervisor the_supervisor;
 struct supervisor *sv = &the_supervisor;
 
 static struct event *changed_event;
+static struct event *stop_deadline; /* the grace is over: SIGKILL whatever is left (migrate too) */
 static struct event *signal_events[4];
 static int pidfile_fd = -1;
 
@@ -105,6 +106,19 @@ static json_object *load_config(const char *file, char **report)
 	return config;
 }
 
+/* logging.level, logging.format and debug (which forces at least DEBUG). */
+static void apply_logging(json_object *config)
+{
+	enum log_level level = LOG_LEVEL_INFO;
+	if (!log_level_from_string(config_get_string(config, "logging.level", "info"), &level))
+		level = LOG_LEVEL_INFO;
+	if (config_get_bool(config, "debug", false) && level > LOG_LEVEL_DEBUG)
+		level = LOG_LEVEL_DEBUG;
+	log_set_level(level);
+	const char *format = config_get_string(config, "logging.format", "human");
+	log_set_format(strcmp(format, "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_HUMAN);
+}
+
 /* Every non-retired worker is ready or failed: startup has settled. */
 static bool startup_settled(void)
 {
@@ -120,6 +134,7 @@ static bool startup_settled(void)
 static void on_changed(evutil_socket_t fd, short what, void *arg)
 {
 	modules_drop_retired();
+	modules_roll();
 	if (sv->phase == PHASE_STOPPING) {
 		if (modules_all_down() && sv->migrate_pid == 0)
 			event_base_loopexit(sv->base, NULL);
@@ -145,6 +160,24 @@ void sv_start_workers(void)
 	sv_state_changed();
 }
 
+/* SIGKILLs the process group of every child still alive. */
+static void kill_everything(void)
+{
+	migrate_stop(SIGKILL);
+	for (int i = 0; i < sv->module_count; i++)
+		for (int j = 0; j < sv->modules[i].worker_count; j++)
+			if (sv->modules[i].workers[j]->pid > 0)
+				kill(-sv->modules[i].workers[j]->pid, SIGKILL);
+}
+
+static void on_stop_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	if (!modules_all_down() || sv->migrate_pid > 0) {
+		log_warn("Supervisor", "grace of %lld ms over: killing what is left", (long long)sv->settings.grace_ms);
+		kill_everything();
+	}
+}
+
 void sv_begin_shutdown(int exit_code)
 {
 	if (sv->phase == PHASE_STOPPING)
@@ -155,6 +188,9 @@ void sv_begin_shutdown(int exit_code)
 	sv->exit_code = exit_code;
 	migrate_stop(SIGTERM);
 	modules_stop_all();
+	struct timeval grace = {(time_t)(sv->settings.grace_ms / 1000),
+	                        (suseconds_t)((sv->settings.grace_ms % 1000) * 1000)};
+	evtimer_add(stop_deadline, &grace);
 	sv_state_changed();
 }
 
@@ -218,6 +254,7 @@ char *sv_reload(void)
 	sv->config = config;
 	sv->generation++;
 	settings_from_config(config, &sv->settings);
+	apply_logging(config);
 	modules_apply_config(config, true, previous);
 	json_object_put(previous);
 	log_info("Supervisor", "configuration generation %d in force", sv->generation);
@@ -234,11 +271,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		free(sv_reload());
 	} else if (sv->phase == PHASE_STOPPING) {
 		log_warn("Supervisor", "second stop signal: killing every worker now");
-		migrate_stop(SIGKILL);
-		for (int i = 0; i < sv->module_count; i++)
-			for (int j = 0; j < sv->modules[i].worker_count; j++)
-				if (sv->modules[i].workers[j]->pid > 0)
-					kill(-sv->modules[i].workers[j]->pid, SIGKILL);
+		kill_everything();
 	} else {
 		log_info("Supervisor", "signal %d", (int)sig);
 		sv_begin_shutdown(0);
@@ -253,7 +286,8 @@ static void setup_events(void)
 	if (!sv->base)
 		fatalx(1, "event_base_new failed");
 	changed_event = event_new(sv->base, -1, 0, on_changed, NULL);
-	if (!changed_event)
+	stop_deadline = evtimer_new(sv->base, on_stop_deadline, NULL);
+	if (!changed_event || !stop_deadline)
 		fatalx(1, "event_new failed");
 	for (int i = 0; i < 4; i++) {
 		signal_events[i] = evsignal_new(sv->base, signals[i], on_signal, NULL);
@@ -290,6 +324,7 @@ static void prepare_runtime(void)
 	    !reopen_listeners_if_needed(sv->config, error, sizeof(error)) ||
 	    !forwarder_start(sv->bus_push_url, sv->bus_sub_url, error, sizeof(error)) ||
 	    !control_server_start(sv->control_url, error, sizeof(error))) {
+		unlink(sv->config_path);
 		runtime_remove_pidfile(sv->pid_path, pidfile_fd);
 		fail_temporary(error);
 	}
@@ -309,6 +344,7 @@ static void cleanup(void)
 	for (int i = 0; i < 4; i++)
 		event_free(signal_events[i]);
 	event_free(changed_event);
+	event_free(stop_deadline);
 	event_base_free(sv->base);
 	json_object_put(sv->config);
 }
@@ -330,8 +366,7 @@ int main(int argc, char **argv)
 		json_object_put(sv->config);
 		return 0;
 	}
-	if (config_get_bool(sv->config, "debug", false))
-		log_set_level(LOG_LEVEL_DEBUG);
+	apply_logging(sv->config);
 	snprintf(sv->config_source, sizeof(sv->config_source), "%s", opt.config_file ? opt.config_file : "");
 	settings_from_config(sv->config, &sv->settings);
 	sv->generation = 1;

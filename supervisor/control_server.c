@@ -3,6 +3,7 @@
  * supervisor's event loop: nng's receive fd wakes libevent, requests are read and answered without
  * blocking. Also builds the status and health documents (protocol in doc/connectord.md).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,10 +149,11 @@ static json_object *restart_module(json_object *request)
 		return error_reply("module: unknown module \"%s\"", json_object_get_string(name));
 	if (!m->enabled)
 		return error_reply("module: %s is not enabled", m->name);
+	if (sv->phase != PHASE_RUNNING)
+		return error_reply("connectord is %s: no restart now",
+		                   sv->phase == PHASE_STOPPING ? "stopping" : "starting");
 	log_info("Supervisor", "restart of %s requested", m->name);
-	for (int i = 0; i < m->worker_count; i++)
-		if (!m->workers[i]->retired)
-			worker_dispatch(m->workers[i], WE_RESTART);
+	modules_restart_rolling(m);
 	return ok_reply();
 }
 
@@ -173,6 +175,8 @@ static json_object *dispatch_request(const char *text, size_t len)
 	json_tokener *tok = json_tokener_new();
 	json_object *request = json_tokener_parse_ex(tok, text, (int)len);
 	bool complete = json_tokener_get_error(tok) == json_tokener_success;
+	for (size_t i = complete ? json_tokener_get_parse_end(tok) : len; i < len; i++)
+		complete = complete && (text[i] == '\0' || isspace((unsigned char)text[i]));
 	json_tokener_free(tok);
 	json_object *command = NULL, *reply;
 	if (!complete || !json_object_is_type(request, json_type_object) ||

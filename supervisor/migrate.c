@@ -70,8 +70,10 @@ bool migrate_handle_exit(pid_t pid, int status)
 	if (pid != sv->migrate_pid || pid == 0)
 		return false;
 	sv->migrate_pid = 0;
-	if (sv->phase != PHASE_MIGRATING)
+	if (sv->phase != PHASE_MIGRATING) {
+		sv_state_changed(); /* a stop may have been waiting for it */
 		return true;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		log_info("Supervisor", "database schema is up to date");
 		sv_start_workers();

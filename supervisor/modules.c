@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/config.h"
+#include "config.h"
 #include "log.h"
 #include "paths.h"
 #include "supervisor.h"
@@ -36,7 +36,7 @@ static const struct role_row role_table[] = {
         {"PubSubPublisher", "publisher", COUNT_ONE, false},
         {"autoAcceptRelationshipCreationChanges", "auto-accept", COUNT_ONE, false},
         {"autoAcceptPendingRelationships", "auto-accept", COUNT_ONE, false},
-        {"autoDecomposeDeletionProposedRelationships", "auto-decompose", COUNT_ONE, false},
+        {"autoDecomposeDeletionProposedRelationships", "auto-accept", COUNT_ONE, false},
 };
 #define ROLE_COUNT (int)(sizeof(role_table) / sizeof(role_table[0]))
 
@@ -186,11 +186,15 @@ static void apply_module(struct module *m, const struct role_row *row, json_obje
 				worker_dispatch(w, WE_START);
 		} else if (w->retired) {
 			w->retired = false;
+			if (running)
+				worker_dispatch(w, WE_RESTART);
+		} else if (running && (w->state == WS_DOWN || w->state == WS_FAILED)) {
 			worker_dispatch(w, WE_RESTART);
-		} else if (restart || (running && (w->state == WS_DOWN || w->state == WS_FAILED))) {
-			worker_dispatch(w, WE_RESTART);
+		} else if (running && restart) {
+			w->restart_pending = true;
 		}
 	}
+	modules_roll();
 }
 
 void modules_apply_config(json_object *config, bool restart_changed, json_object *previous)
@@ -257,6 +261,49 @@ int modules_running_processes(void)
 bool modules_all_down(void)
 {
 	return modules_running_processes() == 0;
+}
+
+void modules_restart_rolling(struct module *m)
+{
+	for (int i = 0; i < m->worker_count; i++)
+		if (!m->workers[i]->retired)
+			m->workers[i]->restart_pending = true;
+	modules_roll();
+}
+
+/* A module is busy while one of its instances is on its way down or up. */
+static bool module_busy(const struct module *m)
+{
+	for (int i = 0; i < m->worker_count; i++) {
+		const struct worker *w = m->workers[i];
+		if (!w->retired && (w->state == WS_STOPPING || w->state == WS_STARTING))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Next step of the rolling restarts: an instance that is not serving restarts at once; a serving
+ * one only while none of its siblings is stopping or starting, so the module keeps serving.
+ */
+void modules_roll(void)
+{
+	if (sv->phase != PHASE_RUNNING)
+		return;
+	for (int i = 0; i < sv->module_count; i++) {
+		struct module *m = &sv->modules[i];
+		for (int j = 0; j < m->worker_count; j++) {
+			struct worker *w = m->workers[j];
+			if (!w->restart_pending || w->retired)
+				continue;
+			if (w->state == WS_READY && module_busy(m))
+				break;
+			w->restart_pending = false;
+			worker_dispatch(w, WE_RESTART);
+			if (w->state == WS_STOPPING || w->state == WS_STARTING)
+				break;
+		}
+	}
 }
 
 void modules_drop_retired(void)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "lib/config.h"
+#include "config.h"
 #include "supervisor.h"
 
 static int64_t positive(json_object *config, const char *path, int64_t fallback)

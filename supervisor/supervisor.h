@@ -56,8 +56,9 @@ struct worker {
 	char status_text[256];
 	char message[256];
 	bool restart_after_stop;
-	bool retired; /* stop and drop (module shrank or was disabled) */
-	bool killed;  /* SIGKILL already sent to this process */
+	bool restart_pending; /* rolling restart: waits until no sibling is stopping or starting */
+	bool retired;         /* stop and drop (module shrank or was disabled) */
+	bool killed;          /* SIGKILL already sent to this process */
 	struct backoff_state backoff;
 };
 
@@ -136,6 +137,9 @@ void modules_stop_all(void);
 bool modules_all_down(void);
 int modules_running_processes(void);
 void modules_drop_retired(void);
+/* Restarts a module's instances one at a time, each after the previous one is ready again. */
+void modules_restart_rolling(struct module *m);
+void modules_roll(void);
 void modules_free(void);
 
 /* settings.c */

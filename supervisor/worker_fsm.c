@@ -255,15 +255,17 @@ static void act_cooled(struct worker *w)
 	act_spawn_fresh(w);
 }
 
+/* clang-format off */
 static action_fn *const actions[WS_STATE_COUNT][WE_EVENT_COUNT] = {
-        /*               START      READY      HEARTBEAT      EXIT         TIMEOUT            STOP       RESTART */
-        [WS_DOWN] = {act_spawn, act_ignore, act_ignore, act_ignore, act_ignore, act_ignore, act_spawn_fresh},
-        [WS_STARTING] = {act_ignore, act_ready, act_heartbeat, act_died, act_not_ready, act_term, act_term_again},
-        [WS_READY] = {act_ignore, act_ignore, act_heartbeat, act_died, act_beat_check, act_term, act_term_again},
-        [WS_BACKOFF] = {act_ignore, act_ignore, act_ignore, act_ignore, act_spawn, act_down, act_spawn_fresh},
-        [WS_STOPPING] = {act_ignore, act_ignore, act_ignore, act_stopped, act_kill_stopping, act_ignore, act_again},
-        [WS_FAILED] = {act_ignore, act_ignore, act_ignore, act_ignore, act_cooled, act_down, act_spawn_fresh},
+	/*               START       READY       HEARTBEAT      EXIT         TIMEOUT            STOP        RESTART */
+	[WS_DOWN]     = {act_spawn,  act_ignore, act_ignore,    act_ignore,  act_ignore,        act_ignore, act_spawn_fresh},
+	[WS_STARTING] = {act_ignore, act_ready,  act_heartbeat, act_died,    act_not_ready,     act_term,   act_term_again},
+	[WS_READY]    = {act_ignore, act_ignore, act_heartbeat, act_died,    act_beat_check,    act_term,   act_term_again},
+	[WS_BACKOFF]  = {act_ignore, act_ignore, act_ignore,    act_ignore,  act_spawn,         act_down,   act_spawn_fresh},
+	[WS_STOPPING] = {act_ignore, act_ignore, act_ignore,    act_stopped, act_kill_stopping, act_ignore, act_again},
+	[WS_FAILED]   = {act_ignore, act_ignore, act_ignore,    act_ignore,  act_cooled,        act_down,   act_spawn_fresh},
 };
+/* clang-format on */
 
 void worker_dispatch(struct worker *w, enum worker_event event)
 {

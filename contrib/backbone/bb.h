@@ -170,6 +170,8 @@ json_object *bb_jdate(int64_t ms);
 json_object *bb_jstr(const char *s);                      /* null for NULL */
 const char *bb_query(struct bb_req *r, const char *name); /* case-insensitive */
 bool bb_paging(struct bb_req *r, int64_t *page, int64_t *size);
+/* GET ...?ids=A&ids=B: validates each id, collects item(r, id) (NULL = not visible, skipped), pages. */
+void bb_list_ids(struct bb_req *r, const char *prefix, json_object *(*item)(struct bb_req *r, const char *id));
 
 /* bb_crypto.c (on lib/crypto): identity key parsing, challenge signature, address derivation, passwords. */
 bool bb_parse_signature_public_key(const char *b64, unsigned char pub[32], char *why, size_t why_len);

@@ -121,6 +121,8 @@ static void connect_token(struct bb_req *r)
 		oauth_error(r, "invalid_client", "The specified 'client_id' or 'client_secret' is invalid.");
 	} else if (!form_value(&form, "username") || !form_value(&form, "password")) {
 		oauth_error(r, "invalid_request", "The mandatory 'username' and/or 'password' are missing.");
+	} else if (!bb_id_valid(form_value(&form, "username"), "USR")) {
+		oauth_error(r, "invalid_grant", "The username/password couple is invalid.");
 	} else {
 		check_password(r, form_value(&form, "username"), form_value(&form, "password"),
 		               form_value(&form, "client_id"));
@@ -148,7 +150,10 @@ static void challenge_create(struct bb_req *r)
 	bb_p_i64(&p, r->now + CHALLENGE_LIFETIME_MS);
 	bb_p_text(&p, r->authed ? r->address : NULL);
 	bb_p_text(&p, r->authed ? r->device : NULL);
-	if (bb_exec(r, "INSERT INTO challenges VALUES ($1, $2, $3, $4)", &p))
+	struct bb_params old = {0};
+	bb_p_i64(&old, r->now - 24 * CHALLENGE_GRACE_MS);
+	if (bb_exec(r, "DELETE FROM challenges WHERE expires_at < $1", &old) &&
+	    bb_exec(r, "INSERT INTO challenges VALUES ($1, $2, $3, $4)", &p))
 		bb_ok(r, 201, challenge_json(id, r->now + CHALLENGE_LIFETIME_MS, p.v[2], p.v[3]));
 }
 

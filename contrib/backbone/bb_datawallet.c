@@ -88,6 +88,11 @@ static json_object *push_one(struct bb_req *r, json_object *item, int64_t *index
 	    !bb_get_int(r, item, "datawalletVersion", true, &version, NULL) ||
 	    !bb_get_bytes(r, item, "encryptedPayload", false, 0, 10 * 1024 * 1024, &payload, &payload_len))
 		return NULL;
+	if (version < 0 || version > 65535) {
+		bb_invalid(r, "datawalletVersion", "must be between 0 and 65535");
+		free(payload);
+		return NULL;
+	}
 	char id[BB_ID_LEN + 1];
 	bb_new_id("DWM", id);
 	struct bb_params p = {0};

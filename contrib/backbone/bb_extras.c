@@ -48,7 +48,8 @@ static void process_respond(struct bb_req *r, const char *id, int status)
 	bb_p_text(&p, id);
 	bb_p_text(&p, r->address);
 	PGresult *res = bb_q(r,
-	                     "SELECT id, status, created_at, created_by_device, grace_period_ends_at FROM "
+	                     "SELECT id, status, created_at, created_by_device, grace_period_ends_at, cancelled_at, "
+	                     "cancelled_by_device FROM "
 	                     "deletion_processes WHERE id = $1 AND address = $2",
 	                     &p);
 	if (!res)
@@ -69,6 +70,8 @@ static void process_respond(struct bb_req *r, const char *id, int status)
 	json_object_object_add(o, "gracePeriodReminder1SentAt", NULL);
 	json_object_object_add(o, "gracePeriodReminder2SentAt", NULL);
 	json_object_object_add(o, "gracePeriodReminder3SentAt", NULL);
+	json_object_object_add(o, "cancelledAt", bb_col_json_date(res, 0, 5));
+	json_object_object_add(o, "cancelledByDevice", bb_col_json_str(res, 0, 6));
 	PQclear(res);
 	bb_ok(r, status, o);
 }

@@ -384,7 +384,25 @@ static void file_claim(struct bb_req *r)
 	PQclear(f);
 }
 
+static json_object *file_item(struct bb_req *r, const char *id)
+{
+	struct bb_params p = {0};
+	bb_p_text(&p, id);
+	bb_p_i64(&p, r->now);
+	PGresult *res = bb_q(
+	        r, "SELECT " FILE_COLUMNS " FROM files WHERE id = $1 AND deleted_at IS NULL AND expires_at > $2", &p);
+	json_object *o = res && PQntuples(res) == 1 ? file_json(res, false) : NULL;
+	PQclear(res);
+	return o;
+}
+
+static void file_list(struct bb_req *r)
+{
+	bb_list_ids(r, "FIL", file_item);
+}
+
 const struct bb_route bb_routes_files[] = {
+        {EVHTTP_REQ_GET, "/api/v2/Files", BB_AUTH, BB_BODY_NONE, file_list},
         {EVHTTP_REQ_POST, "/api/v2/Files", BB_AUTH, BB_BODY_MULTIPART, file_upload},
         {EVHTTP_REQ_GET, "/api/v2/Files/{}", BB_AUTH, BB_BODY_NONE, file_download},
         {EVHTTP_REQ_GET, "/api/v2/Files/{}/Metadata", BB_AUTH, BB_BODY_NONE, file_metadata},

@@ -121,6 +121,7 @@ static bool parse_json_body(struct bb_req *r)
 		return false;
 	}
 	json_tokener *tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	r->json = json_tokener_parse_ex(tok, (const char *)r->body, (int)r->body_len);
 	enum json_tokener_error err = json_tokener_get_error(tok);
 	size_t used = json_tokener_get_parse_end(tok);
@@ -203,8 +204,33 @@ static void route_request(struct bb_req *r, char *path)
 	run_route(r, rt);
 }
 
+static const char *method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	default:
+		return "OTHER";
+	}
+}
+
 static void finish(struct bb_req *r)
 {
+	char code[128] = "";
+	if (r->error)
+		snprintf(code, sizeof code, " %s", json_object_get_string(json_object_object_get(r->error, "code")));
+	/* the path only: query strings may carry password hashes */
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(r->req));
+	log_info("Http", "%s %.200s -> %d%s (%lld ms)", method_name(r->method), path ? path : "?",
+	         r->handled ? 200 : r->status, code, (long long)(time_wall_ms() - r->now));
 	if (!r->handled)
 		bb_send(r);
 	for (int i = 0; i < r->nnotify; i++)
@@ -257,6 +283,8 @@ int bb_http_start(struct bb_server *srv)
 		fatalx(71, "evhttp_new failed");
 	/* evhttp's own hard cap; bodies between max_body and the cap get the Backbone's error code. */
 	evhttp_set_max_body_size(srv->http, (ev_ssize_t)(srv->cfg.max_body * 2 + 65536));
+	evhttp_set_max_headers_size(srv->http, 64 * 1024);
+	evhttp_set_timeout(srv->http, 120); /* idle or slow connections; SSE streams raise their own */
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	                                              EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(srv->http, dispatch, srv);

@@ -220,7 +220,7 @@ static bool query_int(struct bb_req *r, const char *name, int64_t *out)
 		return true;
 	char *end;
 	long long n = strtoll(v, &end, 10);
-	if (!*v || *end || n < 1) {
+	if (!*v || *end || n < 1 || n > 1000000000) {
 		bb_fail(r, 400, "error.platform.inputCannotBeParsed", "'%s': '%.20s' is not a positive number", name,
 		        v);
 		return false;
@@ -241,4 +241,25 @@ bool bb_paging(struct bb_req *r, int64_t *page, int64_t *size)
 		return false;
 	}
 	return true;
+}
+
+void bb_list_ids(struct bb_req *r, const char *prefix, json_object *(*item)(struct bb_req *r, const char *id))
+{
+	json_object *list = json_object_new_array();
+	for (struct evkeyval *kv = r->query.tqh_first; kv && !r->error; kv = kv->next.tqe_next) {
+		if (strcasecmp(kv->key, "ids") != 0)
+			continue;
+		if (!bb_id_valid(kv->value, prefix)) {
+			bb_fail(r, 400, "error.platform.validation.invalidId", "'Ids': '%.40s' is not a valid %s id",
+			        kv->value, prefix);
+			break;
+		}
+		json_object *o = item(r, kv->value);
+		if (o)
+			json_object_array_add(list, o);
+	}
+	if (r->error)
+		json_object_put(list);
+	else
+		bb_paged(r, list);
 }

@@ -31,6 +31,7 @@ static void usage(FILE *out)
 	      "  --token-lifetime SECS    access token lifetime, 60-3600 (default 300)\n"
 	      "  --sse-keepalive SECS     keep-alive interval of SSE streams (default 20)\n"
 	      "  --max-recipients N       most recipients of one message (default 20)\n"
+	      "  --log-level LEVEL        trace, debug, info (default: one line per request), warn, error\n"
 	      "  --help, --version\n",
 	      out);
 }
@@ -59,8 +60,21 @@ static void parse_listen(struct bb_config *c, char *v)
 	if (!colon || colon == v)
 		bad("--listen", "expected HOST:PORT");
 	*colon = '\0';
-	c->listen_host = v;
 	c->port = (int)parse_num("--listen", colon + 1, 0, 65535);
+	size_t n = strlen(v);
+	if (v[0] == '[' && n > 2 && v[n - 1] == ']') { /* [::1]:PORT */
+		v[n - 1] = '\0';
+		v++;
+	}
+	c->listen_host = v;
+}
+
+static void parse_log_level(const char *v)
+{
+	enum log_level level;
+	if (!log_level_from_string(v, &level))
+		bad("--log-level", "expected trace, debug, info, warn, error or fatal");
+	log_set_level(level);
 }
 
 static void parse_client(struct bb_config *c, char *v)
@@ -86,11 +100,19 @@ static bool schema_valid(const char *s)
 
 static void parse_args(int argc, char **argv, struct bb_config *c)
 {
-	static const struct option opts[] = {
-	        {"listen", 1, 0, 'l'},         {"database", 1, 0, 'd'},       {"client", 1, 0, 'c'},
-	        {"address-domain", 1, 0, 'a'}, {"max-body", 1, 0, 'm'},       {"token-lifetime", 1, 0, 't'},
-	        {"sse-keepalive", 1, 0, 'k'},  {"max-recipients", 1, 0, 'r'}, {"schema", 1, 0, 's'},
-	        {"help", 0, 0, 'h'},           {"version", 0, 0, 'V'},        {0, 0, 0, 0}};
+	static const struct option opts[] = {{"listen", 1, 0, 'l'},
+	                                     {"database", 1, 0, 'd'},
+	                                     {"client", 1, 0, 'c'},
+	                                     {"address-domain", 1, 0, 'a'},
+	                                     {"max-body", 1, 0, 'm'},
+	                                     {"token-lifetime", 1, 0, 't'},
+	                                     {"sse-keepalive", 1, 0, 'k'},
+	                                     {"max-recipients", 1, 0, 'r'},
+	                                     {"schema", 1, 0, 's'},
+	                                     {"log-level", 1, 0, 'L'},
+	                                     {"help", 0, 0, 'h'},
+	                                     {"version", 0, 0, 'V'},
+	                                     {0, 0, 0, 0}};
 	static char default_listen[] = "127.0.0.1:8090";
 	*c = (struct bb_config){.domain = "localhost",
 	                        .max_body = 20 * 1024 * 1024,
@@ -130,6 +152,9 @@ static void parse_args(int argc, char **argv, struct bb_config *c)
 			break;
 		case 's':
 			c->schema = optarg;
+			break;
+		case 'L':
+			parse_log_level(optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -172,7 +197,8 @@ static void run(struct bb_server *srv)
 		        srv->cfg.port);
 		exit(EXIT_CONFIG);
 	}
-	printf("listening on http://%s:%d\n", srv->cfg.listen_host, port);
+	bool v6 = strchr(srv->cfg.listen_host, ':') != NULL;
+	printf("listening on http://%s%s%s:%d\n", v6 ? "[" : "", srv->cfg.listen_host, v6 ? "]" : "", port);
 	fflush(stdout);
 	srv->sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
 	srv->sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);

@@ -289,25 +289,14 @@ static void message_get(struct bb_req *r)
 		bb_not_found(r, "Message");
 }
 
+static json_object *message_item(struct bb_req *r, const char *id)
+{
+	return message_json(r, id, true);
+}
+
 static void message_list(struct bb_req *r)
 {
-	json_object *list = json_object_new_array();
-	for (struct evkeyval *kv = r->query.tqh_first; kv && !r->error; kv = kv->next.tqe_next) {
-		if (strcasecmp(kv->key, "ids") != 0)
-			continue;
-		if (!bb_id_valid(kv->value, "MSG")) {
-			bb_fail(r, 400, "error.platform.validation.invalidId", "'Ids': '%.40s' is not a message id",
-			        kv->value);
-			break;
-		}
-		json_object *o = message_json(r, kv->value, true);
-		if (o)
-			json_object_array_add(list, o);
-	}
-	if (r->error)
-		json_object_put(list);
-	else
-		bb_paged(r, list);
+	bb_list_ids(r, "MSG", message_item);
 }
 
 const struct bb_route bb_routes_messages[] = {

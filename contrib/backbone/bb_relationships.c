@@ -358,8 +358,8 @@ static bool blocking_code(struct bb_req *r, const char *peer, const char **code)
 static void relationship_can_create(struct bb_req *r)
 {
 	const char *peer = bb_query(r, "peer"), *code;
-	if (!peer || !*peer) {
-		bb_invalid(r, "peer", "must not be empty");
+	if (!bb_address_valid(peer)) {
+		bb_invalid(r, "peer", "must be a valid identity address");
 		return;
 	}
 	if (!blocking_code(r, peer, &code))

@@ -22,6 +22,10 @@ static void drop_result(struct bb_req *r)
 
 void bb_ok(struct bb_req *r, int status, json_object *result)
 {
+	if (r->error) { /* an error already decided the answer */
+		json_object_put(result);
+		return;
+	}
 	drop_result(r);
 	r->status = status;
 	r->result = result;
@@ -134,7 +138,12 @@ void bb_send(struct bb_req *r)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	const char *corr = evhttp_find_header(evhttp_request_get_input_headers(r->req), "X-Correlation-ID");
-	evhttp_add_header(h, "X-Correlation-ID", corr ? corr : "none");
+	char fresh[BB_ID_LEN + 1];
+	if (!corr || !*corr || strlen(corr) > 100) {
+		bb_new_id("COR", fresh);
+		corr = fresh;
+	}
+	evhttp_add_header(h, "X-Correlation-ID", corr);
 	if (r->status == 401) {
 		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
 		evhttp_send_reply(r->req, 401, "Unauthorized", NULL);

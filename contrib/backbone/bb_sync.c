@@ -37,15 +37,18 @@ bool bb_event_add(struct bb_req *r, const char *owner, const char *type, json_ob
 	bb_p_i64(&p, r->now);
 	bb_p_text(&p, context);
 	bb_p_bool(&p, blocked);
-	bool ok = bb_exec(r,
-	                  "INSERT INTO external_events (id, owner, idx, type, payload, created_at, context, blocked) "
-	                  "SELECT $1, $2, COALESCE((SELECT max(idx) + 1 FROM external_events WHERE owner = $2), 0), "
-	                  "$3, $4, $5, $6, $7",
-	                  &p);
+	PGresult *res =
+	        bb_q(r,
+	             "INSERT INTO external_events (id, owner, idx, type, payload, created_at, context, blocked) "
+	             "SELECT $1, $2, COALESCE((SELECT max(idx) + 1 FROM external_events WHERE owner = $2), 0), "
+	             "$3, $4, $5, $6, $7 RETURNING (SELECT status = 'Active' FROM identities WHERE address = $2)",
+	             &p);
 	json_object_put(payload);
-	if (ok && !blocked)
+	/* like the Backbone: no push for blocked events or owners that are not Active */
+	if (res && !blocked && bb_col_bool(res, 0, 0))
 		bb_notify(r, owner);
-	return ok;
+	PQclear(res);
+	return res != NULL;
 }
 
 bool bb_events_unblock(struct bb_req *r, const char *relationship_id)

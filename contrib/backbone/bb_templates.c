@@ -6,8 +6,10 @@
  */
 #include "bb.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_CONTENT (10 * 1024 * 1024)
 
@@ -208,7 +210,53 @@ static void template_delete(struct bb_req *r)
 	PQclear(t);
 }
 
+/* One entry of a list: visible templates only (no allocation, unknown ids left out). */
+static void list_one(struct bb_req *r, json_object *list, const char *id, const char *password)
+{
+	unsigned char *pw = NULL;
+	size_t pw_len = 0;
+	if (!bb_id_valid(id, "RLT")) {
+		bb_fail(r, 400, "error.platform.validation.invalidId", "'Templates': '%.40s' is not a template id", id);
+		return;
+	}
+	if (password && *password && !bb_b64_decode(password, &pw, &pw_len)) {
+		bb_fail(r, 400, "error.platform.inputCannotBeParsed", "'Password': the value is not valid base64");
+		return;
+	}
+	PGresult *t = load_template(r, id, pw, pw_len);
+	free(pw);
+	if (t && visible(r, t))
+		json_object_array_add(list, template_json(t));
+	PQclear(t);
+	if (r->status == 404) { /* not visible: left out */
+		json_object_put(r->error);
+		r->error = NULL;
+		r->status = 200;
+	}
+}
+
+/* ?ids=A&ids=B (legacy) or ?templates.0.id=A&templates.0.password=P (dots notation). */
+static void template_list(struct bb_req *r)
+{
+	json_object *list = json_object_new_array();
+	for (struct evkeyval *kv = r->query.tqh_first; kv && !r->error; kv = kv->next.tqe_next) {
+		int n, used = 0;
+		if (strcasecmp(kv->key, "ids") == 0) {
+			list_one(r, list, kv->value, NULL);
+		} else if (sscanf(kv->key, "templates.%d.id%n", &n, &used) == 1 && kv->key[used] == '\0') {
+			char key[48];
+			snprintf(key, sizeof key, "templates.%d.password", n);
+			list_one(r, list, kv->value, bb_query(r, key));
+		}
+	}
+	if (r->error)
+		json_object_put(list);
+	else
+		bb_paged(r, list);
+}
+
 const struct bb_route bb_routes_templates[] = {
+        {EVHTTP_REQ_GET, "/api/v2/RelationshipTemplates", BB_AUTH, BB_BODY_NONE, template_list},
         {EVHTTP_REQ_POST, "/api/v2/RelationshipTemplates", BB_AUTH, BB_BODY_JSON, template_create},
         {EVHTTP_REQ_GET, "/api/v2/RelationshipTemplates/{}", BB_AUTH, BB_BODY_NONE, template_get},
         {EVHTTP_REQ_DELETE, "/api/v2/RelationshipTemplates/{}", BB_AUTH, BB_BODY_NONE, template_delete},

@@ -231,7 +231,31 @@ static void token_delete(struct bb_req *r)
 	PQclear(t);
 }
 
+/* Lists only tokens the caller created or holds an allocation of (no password attempts here). */
+static json_object *token_item(struct bb_req *r, const char *id)
+{
+	struct bb_params p = {0};
+	bb_p_text(&p, id);
+	bb_p_text(&p, r->address);
+	PGresult *res =
+	        bb_q(r,
+	             "SELECT id, created_by, created_by_device, for_identity, created_at, expires_at, " BB_B64U(
+	                     "content") ", password IS NOT NULL FROM tokens WHERE id = $1 AND (created_by = $2 OR "
+	                                "EXISTS (SELECT 1 FROM token_allocations WHERE token_id = $1 AND address = "
+	                                "$2))",
+	             &p);
+	json_object *o = res && PQntuples(res) == 1 ? token_json(res, true) : NULL;
+	PQclear(res);
+	return o;
+}
+
+static void token_list(struct bb_req *r)
+{
+	bb_list_ids(r, "TOK", token_item);
+}
+
 const struct bb_route bb_routes_tokens[] = {
+        {EVHTTP_REQ_GET, "/api/v2/Tokens", BB_AUTH, BB_BODY_NONE, token_list},
         {EVHTTP_REQ_POST, "/api/v2/Tokens", BB_OPTIONAL, BB_BODY_JSON, token_create},
         {EVHTTP_REQ_GET, "/api/v2/Tokens/{}", BB_OPTIONAL, BB_BODY_NONE, token_get},
         {EVHTTP_REQ_POST, "/api/v2/Tokens/{}/UpdateContent", BB_AUTH, BB_BODY_JSON, token_update_content},

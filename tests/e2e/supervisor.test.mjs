@@ -3,13 +3,14 @@
 // configuration errors, migration child, pid file, sd_notify. Stand-in workers are shell scripts
 // speaking the notify protocol (tests/e2e/lib/connector.mjs).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 
 import {
-  Connector, processesInGroups, runConnectord, sleep, standIn, startConnector,
+  Connector, deepMerge, freePort, processesInGroups, runConnectord, sleep, standIn, startConnector,
 } from './lib/connector.mjs';
 
 const twoApiWorkers = { modules: { coreHttpApi: { workers: 2 } } };
@@ -60,9 +61,93 @@ test('status --json describes connectord, modules and workers; pid file holds th
     assert.match(bad.stderr, /unknown module "noSuchModule"/);
     const usage = await c.ctl('frobnicate');
     assert.equal(usage.code, 78);
-    const { code } = await c.stop();
-    assert.equal(code, 0);
+    const stop = await c.ctl('stop');
+    assert.equal(stop.code, 0, stop.stderr);
+    const { code } = await c.exited;
+    assert.equal(code, 0, 'connectorctl stop: exit 0');
     assert.equal(fs.existsSync(c.pidFile), false, 'pid file removed at exit');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('workers get the contract: arguments, environment, notify pipe at 3, listening sockets at 4.., nothing else', async () => {
+  const c = await startConnector({
+    config: twoApiWorkers,
+    workers: { 'http-api': standIn.report },
+    env: { NOTIFY_SOCKET: '/nonexistent/notify', WATCHDOG_USEC: '60000000' },
+  });
+  try {
+    const s = await c.status();
+    const file = path.join(c.dir, 'inherited-http-api-2');
+    const report = fs.readFileSync(file, 'utf8');
+    assert.match(report, /^ARGS --index 2$/m);
+    const env = Object.fromEntries(report.split('\n').filter((l) => l.startsWith('CONNECTOR_') || /^(NOTIFY|WATCHDOG)/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    assert.equal(env.CONNECTOR_WORKER_ROLE, 'http-api');
+    assert.equal(env.CONNECTOR_WORKER_MODULE, 'coreHttpApi');
+    assert.equal(env.CONNECTOR_WORKER_INDEX, '2');
+    assert.equal(env.CONNECTOR_CONFIG_FILE, path.join(c.runtimeDir, 'config.json'));
+    assert.equal(env.CONNECTOR_RUNTIME_DIR, c.runtimeDir);
+    assert.equal(env.CONNECTOR_BUS_PUSH, `ipc://${c.runtimeDir}/bus-push.ipc`);
+    assert.equal(env.CONNECTOR_BUS_SUB, `ipc://${c.runtimeDir}/bus-sub.ipc`);
+    assert.equal(env.CONNECTOR_CONTROL, `ipc://${c.runtimeDir}/control.ipc`);
+    assert.equal(env.CONNECTOR_HEARTBEAT_MS, '200');
+    assert.equal(env.CONNECTOR_LISTEN_FDS, String(s.listen.length));
+    assert.equal(env.NOTIFY_SOCKET, undefined, 'NOTIFY_SOCKET is for connectord only');
+    assert.equal(env.WATCHDOG_USEC, undefined);
+    const written = JSON.parse(fs.readFileSync(env.CONNECTOR_CONFIG_FILE, 'utf8'));
+    assert.equal(written.modules.coreHttpApi.workers, 2, 'the effective configuration is written for workers');
+    const fds = Object.fromEntries([...report.matchAll(/ (\d+) -> (.*)$/gm)].map((m) => [Number(m[1]), m[2]]));
+    assert.match(fds[3], /^pipe:/, 'fd 3 is the notify pipe');
+    for (let i = 0; i < s.listen.length; i++) assert.match(fds[4 + i], /^socket:/, `fd ${4 + i} is a listening socket`);
+    const script = fs.realpathSync(path.join(c.libexecDir, 'connector-http-api'));
+    const extra = Object.entries(fds).filter(([fd, target]) => Number(fd) >= 4 + s.listen.length && target !== script);
+    assert.deepEqual(extra, [], 'no other descriptor of connectord leaks into a worker');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('a worker that never sends READY is killed after readyTimeoutMs and restarted', async () => {
+  const c = await startConnector({
+    config: { supervisor: { readyTimeoutMs: 300, restartBackoffFloorMs: 50 } },
+    workers: { 'http-api': standIn.neverReady },
+    waitReady: false,
+  });
+  try {
+    const s = await c.waitFor((st) => worker(st, 'coreHttpApi', 1).restarts >= 1, 10000, 'a ready-timeout kill');
+    assert.deepEqual(worker(s, 'coreHttpApi', 1).lastExit, { signal: 'KILL' });
+    assert.match(c.logs, /not ready within 300 ms: SIGKILL/);
+    assert.equal((await c.health()).healthy, false);
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('instances per module: one publisher per configured broker, N webhooks, modules named in the environment', async () => {
+  const c = await startConnector({
+    config: {
+      modules: {
+        coreHttpApi: { enabled: false },
+        webhooks: { enabled: true, workers: 2 },
+        messageBrokerPublisher: { enabled: true, brokers: [
+          { type: 'AMQP', configuration: { url: 'amqp://localhost', exchange: 'x' } },
+          { type: 'Redis', configuration: { url: 'redis://localhost' } }] },
+        amqpPublisher: { enabled: true, url: 'amqp://localhost', exchange: 'e' },
+      },
+    },
+    workers: { webhooks: standIn.ready, publisher: standIn.ready },
+  });
+  try {
+    const s = await c.status();
+    const shape = (name) => c.module(s, name).workers.map((w) => [w.index, w.state, w.status]);
+    assert.deepEqual(shape('webhooks'), [[1, 'running', 'stand-in webhooks'], [2, 'running', 'stand-in webhooks']]);
+    assert.deepEqual(shape('messageBrokerPublisher'),
+      [[1, 'running', 'stand-in messageBrokerPublisher'], [2, 'running', 'stand-in messageBrokerPublisher']]);
+    assert.deepEqual(shape('amqpPublisher'), [[1, 'running', 'stand-in amqpPublisher']]);
+    assert.equal(c.module(s, 'coreHttpApi').state, 'disabled');
+    assert.deepEqual(s.listen, [], 'no HTTP socket without coreHttpApi');
   } finally {
     await c.cleanup();
   }
@@ -86,6 +171,11 @@ test('kill -9 of one worker: it is replaced and ready again, the other keeps run
     assert.equal(w1.restarts, 1);
     assert.deepEqual(w1.lastExit, { signal: 'KILL' });
     assert.throws(() => process.kill(victim, 0), /ESRCH/, 'the killed process is gone (reaped)');
+    const connected = await new Promise((resolve) => {
+      const sock = net.connect(c.port, '127.0.0.1', () => { sock.destroy(); resolve(true); });
+      sock.on('error', () => resolve(false));
+    });
+    assert.equal(connected, true, 'the port stays open: connectord holds the listening socket');
     console.log(`replaced and ready ${Date.parse(w1.readySince) - killedAt} ms after kill -9`);
 
     const restart = await c.ctl('restart', 'coreHttpApi');
@@ -136,6 +226,24 @@ test('a worker that exits at once trips crash-loop detection; the other modules 
   }
 });
 
+test('a failed module is retried after the cool-down', async () => {
+  const c = await startConnector({
+    config: {
+      modules: { sync: { enabled: true } },
+      supervisor: { restartBackoffFloorMs: 10, crashLoopMaxRestarts: 1, crashLoopWindowMs: 20000, crashLoopCooldownMs: 300 },
+    },
+    workers: { 'http-api': standIn.ready, sync: standIn.crash },
+    waitReady: false,
+  });
+  try {
+    await c.waitFor((st) => c.module(st, 'sync').state === 'failed', 10000, 'sync to fail');
+    await c.waitFor((st) => worker(st, 'sync', 1).restarts >= 2, 10000, 'a retry after the cool-down');
+    assert.match(c.logs, /sync\[1\]: cool-down over, retrying/);
+  } finally {
+    await c.cleanup();
+  }
+});
+
 test('a worker exiting 78 (configuration error) is not restarted', async () => {
   const c = await startConnector({
     config: { modules: { sync: { enabled: true } } },
@@ -180,6 +288,35 @@ test('a worker that ignores SIGTERM is SIGKILLed with its process group after th
     assert.deepEqual(processesInGroups(pids), []);
     assert.match(c.logs, /did not stop within 400 ms: SIGKILL/);
     assert.match(c.logs, /stopped \(killed by signal KILL\)/);
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('a second SIGTERM during the stop kills every worker at once', async () => {
+  const c = await startConnector({ config: { supervisor: { shutdownGraceMs: 60000 } }, workers: { 'http-api': standIn.ignoreTerm } });
+  try {
+    const pids = await c.workerPids('coreHttpApi');
+    process.kill(c.pid, 'SIGTERM');
+    await c.waitFor((st) => st.state === 'stopping', 5000, 'the stop to begin');
+    const { code } = await c.stop({ signal: 'SIGTERM', timeoutMs: 10000 });
+    assert.equal(code, 0);
+    assert.deepEqual(processesInGroups(pids), []);
+    assert.match(c.logs, /second stop signal: killing every worker now/);
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('notify lines: split writes are joined, unknown and overlong lines are ignored', async () => {
+  const noisy = '#!/bin/sh\nprintf "HELLO\\n" >&3\nprintf "%0400d\\n" 0 >&3\nprintf "STATUS half" >&3\nsleep 0.1\n' +
+    'printf " and half\\nREA" >&3\nsleep 0.1\nprintf "DY\\n" >&3\nwhile :; do echo HEARTBEAT >&3; sleep 0.1; done\n';
+  const c = await startConnector({ workers: { 'http-api': noisy } });
+  try {
+    const w = worker(await c.status(), 'coreHttpApi', 1);
+    assert.equal(w.state, 'running');
+    assert.equal(w.status, 'half and half');
+    assert.match(c.logs, /http-api\[1\]: unknown notify line ignored/);
   } finally {
     await c.cleanup();
   }
@@ -235,6 +372,110 @@ test('SIGHUP with a broken file keeps the old configuration; a good one is appli
       c.module(st, 'coreHttpApi').state === 'running', 10000, 'shrink to one worker with a restart');
     assert.notEqual(worker(s, 'coreHttpApi', 1).pid, pids[0], 'a shared setting change restarts the worker');
     assert.deepEqual(processesInGroups(pids.slice(1)), [], 'retired worker is gone');
+
+    const taken = net.createServer();
+    await new Promise((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = taken.address().port;
+    c.writeConfig({ ...c.config, modules: { coreHttpApi: { workers: 1 } }, logging: { level: 'debug' },
+      infrastructure: { httpServer: { port: takenPort } } });
+    const busy = await c.ctl('reload');
+    taken.close();
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /cannot listen on 127\.0\.0\.1:\d+: Address already in use/);
+    s = await c.status();
+    assert.equal(s.configGeneration, 3, 'a port that cannot be bound keeps the old configuration');
+    assert.ok(s.listen.every((l) => l.endsWith(`:${c.port}`)));
+
+    const newPort = await freePort();
+    c.writeConfig({ ...c.config, modules: { coreHttpApi: { workers: 1 } }, logging: { level: 'debug' },
+      infrastructure: { httpServer: { port: newPort } } });
+    assert.equal((await c.ctl('reload')).code, 0);
+    s = await c.waitFor((st) => st.configGeneration === 4 && c.module(st, 'coreHttpApi').state === 'running', 10000, 'the new port');
+    assert.ok(s.listen.length >= 1 && s.listen.every((l) => l.endsWith(`:${newPort}`)), 'listens on the new port');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+const probe = path.join(process.env.CONNECTOR_BUILDDIR ?? path.join(import.meta.dirname ?? '.', '../../build'), 'test_bus_probe');
+
+function startSubscriber(url, prefix, count) {
+  const child = spawn(probe, ['sub', url, prefix, String(count), '10000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const ready = new Promise((resolve) => child.stdout.on('data', (d) => { out += d; if (out.includes('READY\n')) resolve(); }));
+  const done = new Promise((resolve) => child.on('exit', (code) => resolve({ code, lines: out.split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l)) })));
+  return { ready, done };
+}
+
+function publish(url, namespace, id, data) {
+  return new Promise((resolve) => {
+    const child = spawn(probe, ['pub', url, namespace, id, JSON.stringify(data)], { stdio: 'inherit' });
+    child.on('exit', resolve);
+  });
+}
+
+test('the bus: a worker publishes through connectord, every subscriber gets what its prefix selects', { skip: !fs.existsSync(probe) && 'test_bus_probe not built' }, async () => {
+  const c = await startConnector({ workers: { 'http-api': standIn.ready } });
+  try {
+    const push = `ipc://${c.runtimeDir}/bus-push.ipc`, sub = `ipc://${c.runtimeDir}/bus-sub.ipc`;
+    const transport = startSubscriber(sub, 'transport.', 2);
+    const everything = startSubscriber(sub, '', 3);
+    await Promise.all([transport.ready, everything.ready]);
+    assert.equal(await publish(push, 'transport.messageReceived', 'E1', { n: 1 }), 0);
+    assert.equal(await publish(push, 'consumption.incomingRequestReceived', 'E2', { n: 2 }), 0);
+    assert.equal(await publish(push, 'transport.relationshipChanged', 'E3', { n: 3, s: 'ä' }), 0);
+    const [t, e] = await Promise.all([transport.done, everything.done]);
+    assert.equal(t.code, 0, 'the transport subscriber got its two events');
+    assert.deepEqual(t.lines.map((l) => l.id).sort(), ['E1', 'E3']);
+    assert.deepEqual(t.lines.find((l) => l.id === 'E3').data, { n: 3, s: 'ä' });
+    assert.equal(t.lines[0].target, 'did:e:probe');
+    assert.equal(e.code, 0);
+    assert.deepEqual(e.lines.map((l) => l.id).sort(), ['E1', 'E2', 'E3']);
+    assert.equal(fs.statSync(path.join(c.runtimeDir, 'bus-sub.ipc')).mode & 0o777, 0o600);
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('the control socket answers malformed requests with an error naming the field', { skip: !fs.existsSync(probe) && 'test_bus_probe not built' }, async () => {
+  const c = await startConnector({ workers: { 'http-api': standIn.ready } });
+  try {
+    const url = `ipc://${c.runtimeDir}/control.ipc`;
+    const ask = (text) => {
+      const r = spawnSync(probe, ['req', url, text], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    for (const bad of ['not json', '[]', '{"command":5}', '{"command":"status"} trailing'])
+      assert.match(ask(bad).error, /^command: expected a JSON object with a string "command"/, bad);
+    assert.match(ask('{"command":"frobnicate"}').error, /^command: unknown command "frobnicate"/);
+    assert.match(ask('{"command":"restart"}').error, /^module: expected the name of a module/);
+    assert.match(ask('{"command":"restart","module":"sync"}').error, /^module: sync is not enabled/);
+    assert.equal(ask('{"command":"health"}').healthy, true);
+    assert.equal((await c.status()).state, 'running', 'still serving');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('a changed module restarts its instances one at a time: the module keeps serving', async () => {
+  const c = await startConnector({ config: { modules: { coreHttpApi: { workers: 3 } } }, workers: { 'http-api': standIn.slowReady } });
+  try {
+    const before = await c.workerPids('coreHttpApi');
+    c.writeConfig(deepMerge(c.config, { modules: { coreHttpApi: { docs: { enabled: true } } } }));
+    await c.reload();
+    let polls = 0;
+    const s = await c.waitFor((st) => {
+      const workers = c.module(st, 'coreHttpApi').workers;
+      polls++;
+      assert.ok(workers.filter((w) => w.state === 'running').length >= 2,
+        `at most one instance is down at a time: ${JSON.stringify(workers.map((w) => w.state))}`);
+      return st.configGeneration === 2 && workers.every((w, i) => w.pid !== before[i] && w.state === 'running');
+    }, 15000, 'every instance restarted');
+    assert.ok(polls > 3, 'the restart was observed while it happened');
+    assert.equal(c.module(s, 'coreHttpApi').workers.length, 3);
+    const order = [...c.logs.matchAll(/http-api\[(\d)\] pid \d+ (stopped|ready)/g)].slice(3).map((m) => `${m[1]}${m[2][0]}`);
+    assert.deepEqual(order, ['1s', '1r', '2s', '2r', '3s', '3r']);
   } finally {
     await c.cleanup();
   }
@@ -266,7 +507,7 @@ test('a bad configuration makes connectord exit 78 naming the key; --check-confi
   }
 });
 
-test('a port that is taken makes connectord exit 75 (temporary)', async () => {
+test('a port that is taken, or a second connectord on the same pid file, exits 75 (temporary)', async () => {
   const blocker = await startConnector({ workers: { 'http-api': standIn.ready } });
   try {
     const r = runConnectord(['--config', blocker.configPath], {
@@ -274,6 +515,11 @@ test('a port that is taken makes connectord exit 75 (temporary)', async () => {
     });
     assert.equal(r.code, 75, r.stderr);
     assert.match(r.stderr, /cannot listen on .*:\d+: Address already in use/);
+    const second = runConnectord(['--config', blocker.configPath], { env: { CONNECTOR_LIBEXEC_DIR: blocker.libexecDir } });
+    assert.equal(second.code, 75, second.stderr);
+    assert.match(second.stderr, new RegExp(`another connectord \\(pid ${blocker.pid}\\) holds`));
+    assert.equal(fs.readFileSync(blocker.pidFile, 'utf8').trim(), String(blocker.pid), 'pid file left intact');
+    assert.equal((await blocker.status()).state, 'running');
   } finally {
     await blocker.cleanup();
   }
@@ -297,6 +543,31 @@ test('connector-migrate runs first, is retried on failure, and workers start aft
   }
 });
 
+test('a stop during the migration ends a connector-migrate that ignores SIGTERM after the grace', async () => {
+  const migrate = "#!/bin/sh\ntrap '' TERM\nsleep 600\n";
+  const c = await startConnector({
+    config: { database: { connectionString: 'host=/nonexistent dbname=x' }, supervisor: { shutdownGraceMs: 300 } },
+    workers: { 'http-api': standIn.ready, migrate },
+    waitReady: false,
+  });
+  try {
+    const s = await c.status();
+    assert.equal(s.state, 'migrating');
+    assert.equal(c.module(s, 'coreHttpApi').workers[0].pid, null, 'no worker before the schema is current');
+    assert.equal((await c.health()).healthy, false);
+    const pgids = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
+      try { return fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(path.join(c.libexecDir, 'connector-migrate')); } catch { return false; }
+    }).map(Number);
+    assert.equal(pgids.length, 1, 'connector-migrate runs');
+    const { code } = await c.stop({ timeoutMs: 10000 });
+    assert.equal(code, 0);
+    assert.deepEqual(processesInGroups(pgids), []);
+    assert.match(c.logs, /grace of 300 ms over: killing what is left/);
+  } finally {
+    await c.cleanup();
+  }
+});
+
 test('connector-migrate exiting 78 makes connectord exit 78 before any worker starts', async () => {
   const c = new Connector({
     config: { database: { connectionString: 'host=/nonexistent dbname=x' } },
@@ -309,6 +580,40 @@ test('connector-migrate exiting 78 makes connectord exit 78 before any worker st
     assert.doesNotMatch(c.logs, /started http-api/);
   } finally {
     await c.cleanup();
+  }
+});
+
+const haveDbWorkers = ['connector-migrate', 'connector-housekeeping']
+  .every((b) => fs.existsSync(path.join(process.env.CONNECTOR_LIBEXEC_DIR ?? '', b)));
+
+test('with PostgreSQL: the real connector-migrate runs first, then workers; titles name role and index', {
+  skip: !process.env.CONNECTOR_TEST_DATABASE ? 'CONNECTOR_TEST_DATABASE not set'
+    : !haveDbWorkers && 'connector-migrate / connector-housekeeping not built',
+}, async () => {
+  const admin = process.env.CONNECTOR_TEST_DATABASE;
+  const name = `supervisor_${process.pid}_${Date.now()}`;
+  const psql = (sql) => spawnSync('psql', [admin, '-qXtAc', sql], { encoding: 'utf8' });
+  assert.equal(psql(`CREATE DATABASE ${name}`).status, 0);
+  const cs = /dbname=\S+/.test(admin) ? admin.replace(/dbname=\S+/, `dbname=${name}`) : `${admin} dbname=${name}`;
+  let c;
+  try {
+    c = await startConnector({
+      config: { database: { connectionString: cs } },
+      workers: { 'http-api': standIn.ready },
+      env: { CONNECTOR_SQL_DIR: process.env.CONNECTOR_SQL_DIR ?? '' },
+    });
+    assert.match(c.logs, /applying the database schema \(connector-migrate pid \d+\)/);
+    assert.match(c.logs, /database schema is up to date/);
+    assert.ok(c.logs.indexOf('database schema is up to date') < c.logs.indexOf('started http-api[1]'),
+      'workers start only after the migration');
+    const s = await c.status();
+    const hk = c.module(s, 'housekeeping');
+    assert.equal(hk.state, 'running');
+    const title = fs.readFileSync(`/proc/${hk.workers[0].pid}/cmdline`, 'utf8').replace(/\0+$/, '');
+    assert.equal(title, 'connectord: housekeeping[1]');
+  } finally {
+    if (c) await c.cleanup();
+    psql(`DROP DATABASE IF EXISTS ${name}`);
   }
 });
 

@@ -6,7 +6,13 @@ TESTS += \
 	tests/interop/templates.test.mjs \
 	tests/interop/relationships.test.mjs \
 	tests/interop/messages.test.mjs \
-	tests/interop/sse.test.mjs
+	tests/interop/sse.test.mjs \
+	tests/interop/limits.test.mjs \
+	tests/interop/devices.test.mjs \
+	tests/interop/deletion.test.mjs \
+	tests/interop/auth.test.mjs \
+	tests/interop/account.test.mjs \
+	tests/interop/requests.test.mjs
 EXTRA_DIST += \
 	tests/interop/package.json \
 	tests/interop/package-lock.json \
@@ -26,4 +32,10 @@ EXTRA_DIST += \
 	tests/interop/templates.test.mjs \
 	tests/interop/relationships.test.mjs \
 	tests/interop/messages.test.mjs \
-	tests/interop/sse.test.mjs
+	tests/interop/sse.test.mjs \
+	tests/interop/limits.test.mjs \
+	tests/interop/devices.test.mjs \
+	tests/interop/deletion.test.mjs \
+	tests/interop/auth.test.mjs \
+	tests/interop/account.test.mjs \
+	tests/interop/requests.test.mjs

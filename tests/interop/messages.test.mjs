@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { interopSuite } from "./lib/suite.mjs";
-import { expectOk } from "./lib/peer.mjs";
+import { expectError, expectOk } from "./lib/peer.mjs";
 import { establishRelationship } from "./lib/flows.mjs";
 import { messageContent, rawCall } from "./lib/content.mjs";
 
@@ -119,11 +119,43 @@ step("A shares a file by token; C (no relationship) loads and downloads it", { n
     assert.equal(byReference.id, s.fileA.id);
 });
 
+step("B may not delete A's file; after A deletes it, nobody can read it any more", { needs: ["fileA", "c"] }, async (s) => {
+    const forbidden = await rawCall(s.b, "DELETE", `/api/v2/Files/${s.fileA.id}`);
+    assert.equal(forbidden.status, 403, forbidden.text);
+    const stillThere = await rawCall(s.c, "GET", `/api/v2/Files/${s.fileA.id}/metadata`);
+    assert.equal(stillThere.status, 200, stillThere.text);
+    assert.equal(stillThere.body.result.id, s.fileA.id);
+    await expectOk(s.a.transport.files.deleteFile({ fileId: s.fileA.id }), "A deletes its file");
+    const gone = await rawCall(s.c, "GET", `/api/v2/Files/${s.fileA.id}/metadata`);
+    assert.equal(gone.status, 404, gone.text);
+    assert.equal(gone.body?.error?.code, "error.platform.recordNotFound", gone.text);
+    const content = await rawCall(s.c, "GET", `/api/v2/Files/${s.fileA.id}`);
+    assert.equal(content.status, 404, content.text);
+    assert.equal(content.body?.error?.code, "error.platform.recordNotFound", content.text);
+    // the transport's download takes any 404 body as the cipher, so the runtime reports a mismatch
+    await expectError(s.b.transport.files.downloadFile({ id: s.fileA.id }), "B downloads the deleted file");
+});
+
 step("the Backbone refuses a message from C to A, who have no relationship", { needs: ["c"] }, async (s) => {
     const body = { recipients: [{ address: s.a.address, encryptedKey: randomBytes(64).toString("base64") }], body: randomBytes(100).toString("base64"), attachments: [] };
     const raw = await rawCall(s.c, "POST", "/api/v2/Messages", body);
     assert.equal(raw.status, 400, raw.text);
     assert.equal(raw.body?.error?.code, "error.platform.validation.message.noRelationshipToRecipientExists", raw.text);
+});
+
+step("one message to B and C: each receives the same content and attachment", { needs: ["relAB", "c"] }, async (s) => {
+    await establishRelationship(s.a, s.c, "second recipient");
+    const bytes = randomBytes(4096);
+    const file = await upload(s.a, { bytes, filename: "shared.bin", mimetype: "application/octet-stream", title: "for both" });
+    const content = messageContent("to B and C");
+    const sent = await expectOk(s.a.transport.messages.sendMessage({ recipients: [s.b.address, s.c.address], content, attachments: [file.id] }), "A sends to two");
+    assert.deepEqual(sent.recipients.map((r) => r.address).sort(), [s.b.address, s.c.address].sort());
+    for (const peer of [s.b, s.c]) {
+        const arrived = await peer.syncUntilMessage(sent.id);
+        assert.deepEqual(arrived.content, content);
+        assert.ok(arrived.recipients.some((r) => r.address === peer.address), `${peer.label} listed among the recipients`);
+        await checkAttachments(peer, sent.id, [file], [bytes]);
+    }
 });
 
 step("a notification sent while terminated is held back and arrives after the reactivation", { needs: ["relAB"] }, async (s) => {
@@ -144,3 +176,4 @@ step("a notification sent while terminated is held back and arrives after the re
     assert.deepEqual(arrived.content, content);
 });
 suite.wireConventionsStep();
+suite.shutdownStep();

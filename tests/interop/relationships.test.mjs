@@ -161,6 +161,13 @@ step("A decomposes; the relationship is gone at A and B's sync shows DeletionPro
     s.decomposedByA = true;
 });
 
+step("while only A has decomposed, A may not request a new relationship on B's template", { needs: ["decomposedByA"] }, async (s) => {
+    const { own } = await shareTemplate(s.b, s.a, "not yet decomposed");
+    const can = await expectOk(rel(s.a).canCreateRelationship({ templateId: own.id }), "A canCreateRelationship");
+    assert.equal(can.isSuccess, false, JSON.stringify(can));
+    assert.equal(can.code, "error.transport.relationships.relationshipNotYetDecomposedByPeer");
+});
+
 step("B decomposes too; the relationship is gone at B", { needs: ["decomposedByA"] }, async (s) => {
     await expectOk(rel(s.b).decomposeRelationship({ relationshipId: s.relAB }), "B decomposes");
     const gone = await expectError(rel(s.b).getRelationship({ id: s.relAB }), "B reads decomposed relationship");
@@ -189,3 +196,4 @@ step("C decomposes its rejected request (raw PUT: the runtime decomposes only Te
     assert.notEqual(again.status, 200, `a second decomposition by C must fail: ${again.text}`);
 });
 suite.wireConventionsStep();
+suite.shutdownStep();

@@ -82,3 +82,4 @@ step("the runtime's Backbone compatibility check accepts the Backbone", { needs:
     assert.ok([6, 7].includes(Number(result.backboneVersion)), `backboneVersion ${result.backboneVersion}`);
 });
 suite.wireConventionsStep();
+suite.shutdownStep();

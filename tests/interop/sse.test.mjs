@@ -146,3 +146,4 @@ step("both streams are still open after all the syncs", { needs: ["streams"] }, 
     assert.equal(s.streams.B.closed, false);
 });
 suite.wireConventionsStep();
+suite.shutdownStep();

@@ -113,6 +113,16 @@ step("A's sync reports that its single-use template's allocations are exhausted"
     await s.a.syncUntil("RelationshipTemplateAllocationsExhausted processed", () => s.a.eventsNamed("transport.relationshipTemplateAllocationsExhausted").find((e) => e.data.id === s.exhaustedTemplate.id));
 });
 
+step("a template past its expiry is no longer found", { needs: ["a", "b", "c"] }, async (s) => {
+    const expiresAt = new Date(Date.now() + 2500).toISOString();
+    const own = await expectOk(s.a.transport.relationshipTemplates.createOwnRelationshipTemplate({ content: templateContent("expiring"), expiresAt }), "A creates short-lived template");
+    const loaded = await expectOk(s.b.transport.relationshipTemplates.loadPeerRelationshipTemplate({ reference: own.reference.truncated }), "B loads before expiry");
+    assert.equal(loaded.expiresAt, own.expiresAt);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(expiresAt) - Date.now()) + 500));
+    const gone = await expectError(s.c.transport.relationshipTemplates.loadPeerRelationshipTemplate({ reference: own.reference.truncated }), "C loads after expiry");
+    assert.equal(gone.code, "error.runtime.recordNotFound");
+});
+
 step("A deletes a template; B can no longer load it", { needs: ["a", "b"] }, async (s) => {
     const own = await expectOk(s.a.transport.relationshipTemplates.createOwnRelationshipTemplate({ content: templateContent("deleted"), expiresAt: inOneHour() }), "A creates template");
     await expectOk(s.a.transport.relationshipTemplates.deleteRelationshipTemplate({ templateId: own.id }), "A deletes template");
@@ -156,3 +166,4 @@ step("a password-protected token: a wrong password is not found, the right one g
     assert.equal(byB.passwordProtection.password, "s3cr3t");
 });
 suite.wireConventionsStep();
+suite.shutdownStep();

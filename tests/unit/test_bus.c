@@ -111,8 +111,11 @@ static void test_through_a_hub(void)
 	const char *transport[] = {"transport.", NULL};
 	struct bus_subscriber *sub = bus_subscriber_open(sub_url, transport, error, sizeof(error));
 	struct bus_publisher *pub = bus_publisher_open(push_url, error, sizeof(error));
-	ok(sub && pub && bus_subscriber_fd(sub) >= 0, "publisher and subscriber connect");
-	nng_msleep(200); /* subscriptions must reach the hub before publishing (pub/sub drops otherwise) */
+	ok(sub && pub && bus_subscriber_fd(sub) >= 0, "publisher and subscriber open");
+	for (int i = 0; i < 500 && !(bus_subscriber_connected(sub) && bus_publisher_connected(pub)); i++)
+		nng_msleep(10);
+	ok(bus_subscriber_connected(sub) && bus_publisher_connected(pub), "both are connected to the hub");
+	nng_msleep(100); /* the hub adds its side of the connection just after ours (pub/sub drops before) */
 	json_object *data = json_tokener_parse("{\"k\":1}");
 	ok(bus_publish(pub, "E1", "consumption.attributeCreated", NULL, data), "publishes an unsubscribed namespace");
 	ok(bus_publish(pub, "E2", "transport.messageReceived", "did:e:x", data), "publishes a subscribed one");

@@ -191,6 +191,42 @@ static void test_counters(void)
 	rmdir(dir);
 }
 
+/* Several processes opening a missing file at once: exactly one creates it, all share it. */
+static void test_counters_race(void)
+{
+	char dir[] = "/tmp/test_http_race.XXXXXX", path[128], err[256];
+	ok(mkdtemp(dir) != NULL, "race dir");
+	snprintf(path, sizeof(path), "%s/http-counters", dir);
+	enum { RACERS = 8 };
+	pid_t pids[RACERS];
+	for (int i = 0; i < RACERS; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			struct http_counters c;
+			char child_err[256];
+			if (http_counters_open(&c, path, 1000 + i, child_err, sizeof(child_err)) != 0)
+				_exit(1);
+			http_counters_add(&c, 201);
+			http_counters_close(&c);
+			_exit(0);
+		}
+	}
+	int good = 0;
+	for (int i = 0; i < RACERS; i++) {
+		int status = 0;
+		waitpid(pids[i], &status, 0);
+		good += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	is_int(good, RACERS, "every racing opener succeeds");
+	struct http_counters c;
+	is_int(http_counters_open(&c, path, 5, err, sizeof(err)), 0, "file usable after the race");
+	is_int(http_counters_get(&c, 201), RACERS, "one shared file got every increment");
+	ok(http_counters_since(&c) >= 1000 && http_counters_since(&c) < 1000 + RACERS, "since is that of one racer");
+	http_counters_close(&c);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -200,5 +236,6 @@ int main(void)
 	test_new_keys();
 	test_bad_config();
 	test_counters();
+	test_counters_race();
 	return tap_done();
 }

@@ -9,7 +9,9 @@
  *
  * database: healthy iff a connection with database.connectionString succeeds (an unset connection
  * string is unhealthy: every business route needs the database). backboneConnection: present when
- * transportLibrary.baseUrl is set; healthy iff GET <baseUrl>/health answers 2xx.
+ * transportLibrary.baseUrl is set; healthy iff GET <baseUrl>/health answers 2xx. modules: the
+ * supervisor's view ({"command":"health"} on the control socket): every module's state; the report
+ * is unhealthy when the supervisor says so or cannot be asked.
  */
 #include "server.h"
 
@@ -22,13 +24,15 @@
 
 #include <event2/event.h>
 
+#include "control.h"
 #include "health_probe.h"
 #include "log.h"
 #include "timeutil.h"
 #include "worker.h"
 
-#define HEALTH_DB_TIMEOUT_S    2
-#define HEALTH_HTTP_TIMEOUT_MS 2000
+#define HEALTH_DB_TIMEOUT_S       2
+#define HEALTH_HTTP_TIMEOUT_MS    2000
+#define HEALTH_CONTROL_TIMEOUT_MS 1000
 
 struct health_waiter {
 	struct exchange *exchange;
@@ -40,6 +44,7 @@ struct health {
 	struct http_server *server;
 	char *database;     /* connection string or NULL */
 	char *backbone_url; /* <baseUrl>/health or NULL */
+	char *control_url;  /* the supervisor's control socket or NULL */
 	pthread_t thread;
 	bool running;
 	int pipe_fds[2];
@@ -47,6 +52,8 @@ struct health {
 	/* written by the thread, read by the loop after pthread_join */
 	bool database_ok, backbone_ok;
 	char database_why[256], backbone_why[256];
+	char *supervisor_reply; /* malloc'd JSON text, NULL when the supervisor could not be asked */
+	int control_error;
 	/* loop only */
 	json_object *cached;
 	bool cached_healthy;
@@ -71,11 +78,37 @@ static void *run_checks(void *arg)
 	if (health->backbone_url)
 		health->backbone_ok = health_probe_http(health->backbone_url, HEALTH_HTTP_TIMEOUT_MS,
 		                                        health->backbone_why, sizeof(health->backbone_why));
+	if (health->control_url)
+		health->control_error = control_request(health->control_url, "{\"command\":\"health\"}",
+		                                        HEALTH_CONTROL_TIMEOUT_MS, &health->supervisor_reply);
 	ssize_t n;
 	do {
 		n = write(health->pipe_fds[1], "x", 1);
 	} while (n < 0 && errno == EINTR);
 	return NULL;
+}
+
+/* The supervisor's module states (consumes supervisor_reply); clears *healthy when it is unhappy. */
+static json_object *supervisor_view(struct health *health, bool *healthy)
+{
+	if (!health->control_url)
+		return NULL;
+	json_object *reply = health->supervisor_reply ? json_tokener_parse(health->supervisor_reply) : NULL;
+	free(health->supervisor_reply);
+	health->supervisor_reply = NULL;
+	json_object *verdict = NULL, *modules = NULL;
+	if (!reply || !json_object_object_get_ex(reply, "healthy", &verdict) ||
+	    !json_object_object_get_ex(reply, "modules", &modules)) {
+		log_warn("Health", "supervisor: %s",
+		         reply ? "unexpected health reply" : control_strerror(health->control_error));
+		json_object_put(reply);
+		*healthy = false;
+		return json_object_new_object();
+	}
+	*healthy = *healthy && json_object_get_boolean(verdict);
+	json_object_get(modules);
+	json_object_put(reply);
+	return modules;
 }
 
 static json_object *build_report(struct health *health, bool *healthy)
@@ -93,9 +126,12 @@ static json_object *build_report(struct health *health, bool *healthy)
 		if (!health->backbone_ok)
 			log_warn("Health", "backboneConnection: %s", health->backbone_why);
 	}
+	json_object *modules = supervisor_view(health, healthy);
 	json_object *report = json_object_new_object();
 	json_object_object_add(report, "isHealthy", json_object_new_boolean(*healthy));
 	json_object_object_add(report, "services", services);
+	if (modules)
+		json_object_object_add(report, "modules", modules);
 	return report;
 }
 
@@ -136,6 +172,8 @@ struct health *health_new(struct http_server *server)
 		if (asprintf(&health->backbone_url, "%.*s/health", (int)len, base_url) < 0)
 			fatal(EXIT_FAILURE, "asprintf");
 	}
+	if (server->control_url)
+		health->control_url = strdup(server->control_url);
 	health->done_event = event_new(server->base, health->pipe_fds[0], EV_READ | EV_PERSIST, on_checks_done, health);
 	if (!health->done_event || event_add(health->done_event, NULL) != 0)
 		fatalx(EXIT_FAILURE, "health: cannot watch the result pipe");
@@ -159,6 +197,8 @@ void health_free(struct health *health)
 	json_object_put(health->cached);
 	free(health->database);
 	free(health->backbone_url);
+	free(health->control_url);
+	free(health->supervisor_reply);
 	free(health);
 }
 

@@ -15,16 +15,19 @@ connector_http_api_CPPFLAGS = $(AM_CPPFLAGS) -DHTTP_PACKAGE_VERSION='"$(PACKAGE_
 	-DHTTP_BUILD_COMMIT="\"$$(git -C $(top_srcdir) rev-parse --short=12 HEAD 2>/dev/null || echo unknown)\"" \
 	-DHTTP_BUILD_DATE="\"$$(date -u +%Y-%m-%dT%H:%M:%SZ)\"" \
 	-DHTTP_BUILD_NUMBER="\"$${BUILD_NUMBER:-unknown}\""
-connector_http_api_LDADD = $(CONNECTOR_LIBS)
+# libipc.a (control client) needs libconnector.a after it.
+connector_http_api_LDADD = libipc.a $(CONNECTOR_LIBS)
 
-check_PROGRAMS += test_http_error test_http_router test_http_auth
-TESTS += test_http_error test_http_router test_http_auth
+check_PROGRAMS += test_http_error test_http_router test_http_auth test_http_cors
+TESTS += test_http_error test_http_router test_http_auth test_http_cors
 test_http_error_SOURCES = tests/unit/test_http_error.c tests/unit/tap.h
 test_http_error_LDADD = $(CONNECTOR_LIBS)
 test_http_router_SOURCES = tests/unit/test_http_router.c tests/unit/tap.h
 test_http_router_LDADD = $(CONNECTOR_LIBS)
 test_http_auth_SOURCES = tests/unit/test_http_auth.c tests/unit/tap.h
 test_http_auth_LDADD = $(CONNECTOR_LIBS)
+test_http_cors_SOURCES = tests/unit/test_http_cors.c tests/unit/tap.h
+test_http_cors_LDADD = $(CONNECTOR_LIBS)
 
 TESTS += tests/e2e/http.test.mjs
 EXTRA_DIST += tests/e2e/http.test.mjs
@@ -35,3 +38,4 @@ noinst_PROGRAMS += bench_http_minimal
 bench_http_minimal_SOURCES = bench/http/minimal_server.c
 bench_http_minimal_LDADD = $(LIBEVENT_LIBS)
 dist_noinst_SCRIPTS += bench/http/bench.mjs
+EXTRA_DIST += workers/http-api/README.md

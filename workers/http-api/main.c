@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 	if (!base)
 		fatalx(EXIT_TEMPFAIL, "event_base_new failed");
 	struct http_server server;
-	int rc = server_init(&server, base, ctx.config, ctx.runtime_dir);
+	int rc = server_init(&server, base, ctx.config, ctx.runtime_dir, ctx.control_url);
 	if (rc != 0)
 		fatalx(rc == -2 ? EXIT_TEMPFAIL : EXIT_CONFIG, "the HTTP server cannot start");
 	if (server_attach_listeners(&server, WORKER_FIRST_LISTEN_FD, ctx.listen_fd_count) != 0)

@@ -2,13 +2,14 @@
  * monitoring.c: /Monitoring/Version, /Monitoring/Requests and /Monitoring/Support (no envelope).
  * Version data is baked in at build time (HTTP_PACKAGE_VERSION, HTTP_BUILD_COMMIT / HTTP_BUILD_DATE / HTTP_BUILD_NUMBER
  * from workers/http-api/local.mk, "unknown" when not available). Requests reads the counters shared
- * by all HTTP workers. Support masks every secret of the configuration with "***".
+ * by all HTTP workers. Support shows the configuration with every secret masked (config_masked_copy).
  */
 #include "server.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/config.h"
 #include "timeutil.h"
 
 #ifndef HTTP_PACKAGE_VERSION
@@ -23,8 +24,6 @@
 #ifndef HTTP_BUILD_NUMBER
 #define HTTP_BUILD_NUMBER "unknown"
 #endif
-
-#define MASK "***"
 
 json_object *monitoring_version_object(void)
 {
@@ -64,53 +63,13 @@ void monitoring_requests(const struct api_request *req, struct api_reply *reply)
 	reply->raw = body;
 }
 
-static json_object *child(json_object *obj, const char *key)
-{
-	json_object *out = NULL;
-	return obj && json_object_is_type(obj, json_type_object) && json_object_object_get_ex(obj, key, &out) ? out
-	                                                                                                      : NULL;
-}
-
-static void mask_key(json_object *obj, const char *key)
-{
-	json_object *value = child(obj, key);
-	if (value && !(json_object_is_type(value, json_type_string) && json_object_get_string_len(value) == 0) &&
-	    !json_object_is_type(value, json_type_null))
-		json_object_object_add(obj, key, json_object_new_string(MASK));
-}
-
-/*
- * Masks database.connectionString, infrastructure.httpServer.apiKey, every
- * authentication.apiKey.keys.<name>.key and transportLibrary.platformClientSecret.
- * (To be replaced by config_masked_copy() from lib/config.h once it is implemented.)
- */
-static json_object *masked_configuration(json_object *config)
-{
-	json_object *copy = NULL;
-	if (json_object_deep_copy(config, &copy, NULL) != 0)
-		return json_object_new_object();
-	mask_key(child(copy, "database"), "connectionString");
-	json_object *server = child(child(copy, "infrastructure"), "httpServer");
-	mask_key(server, "apiKey");
-	json_object *keys = child(child(child(server, "authentication"), "apiKey"), "keys");
-	if (keys && json_object_is_type(keys, json_type_object)) {
-		json_object_object_foreach(keys, name, entry)
-		{
-			(void)name;
-			mask_key(entry, "key");
-		}
-	}
-	mask_key(child(copy, "transportLibrary"), "platformClientSecret");
-	return copy;
-}
-
 static void support_ready(struct exchange *exchange, json_object *report, bool healthy)
 {
 	struct http_server *server = exchange_server(exchange);
 	json_object *body = json_object_new_object();
 	json_object_object_add(body, "version", monitoring_version_object());
 	json_object_object_add(body, "health", report);
-	json_object_object_add(body, "configuration", masked_configuration(server->config));
+	json_object_object_add(body, "configuration", config_masked_copy(server->config));
 	json_object *identity = json_object_new_object();
 	json_object_object_add(identity, "error", json_object_new_string("The identity has not been created yet."));
 	json_object_object_add(body, "identityInfo", identity);

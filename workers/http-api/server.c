@@ -447,11 +447,13 @@ static int load_settings(struct http_server *server, json_object *config)
 	return 0;
 }
 
-int server_init(struct http_server *server, struct event_base *base, json_object *config, const char *runtime_dir)
+int server_init(struct http_server *server, struct event_base *base, json_object *config, const char *runtime_dir,
+                const char *control_url)
 {
 	memset(server, 0, sizeof(*server));
 	server->base = base;
 	server->config = config;
+	server->control_url = control_url;
 	http_router_init(&server->router);
 	if (load_settings(server, config) != 0)
 		return -1;

@@ -38,6 +38,7 @@ struct http_server {
 	struct event_base *base;
 	struct evhttp *http;
 	json_object *config;
+	const char *control_url; /* the supervisor's control socket (for /health), may be NULL */
 	bool debug;
 	struct http_router router;
 	struct http_auth auth;
@@ -94,7 +95,8 @@ void exchange_reply(struct exchange *exchange, struct api_reply *reply);
 struct http_server *exchange_server(const struct exchange *exchange);
 
 /* server.c */
-int server_init(struct http_server *server, struct event_base *base, json_object *config, const char *runtime_dir);
+int server_init(struct http_server *server, struct event_base *base, json_object *config, const char *runtime_dir,
+                const char *control_url);
 int server_attach_listeners(struct http_server *server, int first_fd, int count);
 /*
  * Closes the listening sockets. Returns true when requests are still in flight: run the loop again,

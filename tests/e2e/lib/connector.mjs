@@ -12,7 +12,14 @@
 // directory), a free TCP port for infrastructure.httpServer.port, and waits until connectord's
 // control socket answers and (unless waitReady is false) `connectorctl health` reports healthy.
 // The libexec directory holds symlinks to every real connector-* binary of the build plus the
-// stand-in scripts asked for, so tests never need hooks in production code.
+// stand-in scripts asked for (workers: { role: script text, or null to remove the real one }), so
+// tests never need hooks in production code. Harness defaults (overridable in config): grace 3 s,
+// heartbeat every 200 ms, heartbeat timeout 5 s. Options: config, rawConfig (file text as is), env,
+// workers, args, port, waitReady (false: return once the control socket answers), startTimeoutMs.
+// Methods: status(), health(), ctl(...args), waitFor(pred), waitHealthy(), module(status, name),
+// workerPids(name), writeConfig(obj), reload() (SIGHUP), stop({signal}), cleanup() (which throws
+// when ASan/UBSan reported anything in connectord's or a worker's output).
+// CONNECTOR_E2E_VERBOSE=1 echoes connectord's output.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -32,11 +39,19 @@ export const connectorctlPath = path.join(builddir, 'connectorctl');
 export const standIn = {
   ready: '#!/bin/sh\necho "STATUS stand-in $CONNECTOR_WORKER_MODULE" >&3\necho READY >&3\n' +
     'while :; do echo HEARTBEAT >&3; sleep 0.1; done\n',
+  slowReady: '#!/bin/sh\nsleep 0.3\necho READY >&3\nwhile :; do echo HEARTBEAT >&3; sleep 0.1; done\n',
   crash: '#!/bin/sh\nexit 1\n',
   configError: '#!/bin/sh\nexit 78\n',
   ignoreTerm: "#!/bin/sh\ntrap '' TERM INT\necho READY >&3\nwhile :; do echo HEARTBEAT >&3; sleep 0.1; done\n",
   noHeartbeat: '#!/bin/sh\necho READY >&3\nexec sleep 600\n',
   neverReady: '#!/bin/sh\nwhile :; do echo HEARTBEAT >&3; sleep 0.1; done\n',
+  // Like ready, and first writes what it inherited to <dir>/inherited-<role>-<index>: its
+  // arguments, CONNECTOR_* and systemd variables, and `ls -l` of its open descriptors.
+  // (exec > file: a plain redirection would make sh keep a saved copy of stdout open meanwhile.)
+  report: '#!/bin/sh\nout="$CONNECTOR_RUNTIME_DIR/../inherited-$CONNECTOR_WORKER_ROLE-$CONNECTOR_WORKER_INDEX"\n' +
+    'exec > "$out.tmp"\necho "ARGS $*"\nenv | grep -E "^(CONNECTOR_|NOTIFY_SOCKET|WATCHDOG_)" | sort\n' +
+    'ls -l /proc/$$/fd\nmv "$out.tmp" "$out"\necho READY >&3\n' +
+    'while :; do echo HEARTBEAT >&3; sleep 0.1; done\n',
 };
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

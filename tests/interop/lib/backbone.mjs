@@ -52,16 +52,17 @@ function readListenLine(child, timeoutMs) {
 }
 
 /**
- * Starts a Backbone for one test file. name: short label used for the database and log file.
+ * Starts a Backbone for one test file. name: short label used for the database and log file;
+ * extraArgs: further command-line flags.
  * Returns {baseUrl, listenUrl, port, logPath, database, stop()}.
  */
-export async function startBackbone({ name, database, backboneBin }) {
+export async function startBackbone({ name, database, backboneBin, extraArgs = [] }) {
     const dbname = `interop_${name.replace(/[^a-z0-9]/gi, "_").toLowerCase()}_${process.pid}_${Date.now().toString(36)}`;
     psql(database, `CREATE DATABASE "${dbname}"`);
     const conninfo = withDatabase(database, dbname);
     const logPath = join(logDir(), `${name}.backbone.log`);
     const log = createWriteStream(logPath);
-    const args = ["--listen", "127.0.0.1:0", "--database", conninfo, "--client", `${CLIENT_ID}:${CLIENT_SECRET}`, "--address-domain", "localhost"];
+    const args = ["--listen", "127.0.0.1:0", "--database", conninfo, "--client", `${CLIENT_ID}:${CLIENT_SECRET}`, "--address-domain", "localhost", ...extraArgs];
     const child = spawn(backboneBin, args, { stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
@@ -74,18 +75,26 @@ export async function startBackbone({ name, database, backboneBin }) {
     }
     const port = Number(new URL(listenUrl).port);
     const baseUrl = `http://localhost:${port}`;
-    let stopped = false;
-    async function stop({ dropDatabase = true } = {}) {
-        if (stopped) return;
-        stopped = true;
-        if (child.exitCode === null && child.signalCode === null) {
-            child.kill("SIGTERM");
-            const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-            await once(child, "exit");
-            clearTimeout(timer);
-        }
-        log.end();
-        if (dropDatabase) psql(database, `DROP DATABASE IF EXISTS "${dbname}" WITH (FORCE)`);
+    let stopped;
+    /** Ends the process (SIGTERM, SIGKILL after 10 s); resolves to {code, signal, killed}. */
+    function stop({ dropDatabase = true } = {}) {
+        stopped ??= (async () => {
+            let killed = false;
+            if (child.exitCode === null && child.signalCode === null) {
+                const exited = once(child, "exit");
+                child.kill("SIGTERM");
+                const timer = setTimeout(() => {
+                    killed = true;
+                    child.kill("SIGKILL");
+                }, 10000);
+                await exited;
+                clearTimeout(timer);
+            }
+            await new Promise((resolveEnd) => log.end(resolveEnd));
+            if (dropDatabase) psql(database, `DROP DATABASE IF EXISTS "${dbname}" WITH (FORCE)`);
+            return { code: child.exitCode, signal: child.signalCode, killed };
+        })();
+        return stopped;
     }
     return { baseUrl, listenUrl, port, logPath, database: dbname, process: child, stop };
 }

@@ -21,7 +21,7 @@ export function messageContent(label) {
 /** A raw authenticated call with a peer's bearer token; returns {status, body}. */
 export async function rawCall(peer, method, path, body) {
     const token = await peer.bearerToken();
-    const headers = { authorization: `Bearer ${token}` };
+    const headers = { authorization: `Bearer ${token}`, "x-supported-datawallet-version": "1" };
     if (body !== undefined) headers["content-type"] = "application/json";
     const response = await fetch(`${peer.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();

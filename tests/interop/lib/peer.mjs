@@ -45,7 +45,8 @@ function interopRuntimeClass() {
         }
         async initAccount() {
             const db = await this.lokiConnection.getDatabase(`acc-${Math.random().toString(36).slice(2, 10)}`);
-            const accountController = await new AccountController(this.transport, db, this.transport.config).init();
+            // a DeviceSharedSecret onboards this runtime as a further device of an existing identity
+            const accountController = await new AccountController(this.transport, db, this.transport.config).init(this.deviceSharedSecret);
             const consumptionController = await new ConsumptionController(this.transport, accountController, { setDefaultOwnIdentityAttributes: false }).init();
             this.services = await this.login(accountController, consumptionController);
         }
@@ -80,12 +81,13 @@ function recordingEventBus(events) {
     return new RecordingEventBus((error, namespace) => note(`ERROR in event handler for ${namespace}: ${error}`));
 }
 
-export function runtimeConfig(baseUrl) {
+/** options.requests enables the runtime's DeciderModule and RequestModule (request handling). */
+export function runtimeConfig(baseUrl, { datawallet = false, requests = false } = {}) {
     return {
-        transportLibrary: { baseUrl, platformClientId: CLIENT_ID, platformClientSecret: CLIENT_SECRET, debug: true, datawalletEnabled: false },
+        transportLibrary: { baseUrl, platformClientId: CLIENT_ID, platformClientSecret: CLIENT_SECRET, debug: true, datawalletEnabled: datawallet },
         modules: {
-            decider: { enabled: false, location: "@nmshd/runtime:DeciderModule" },
-            request: { enabled: false, location: "@nmshd/runtime:RequestModule" },
+            decider: { enabled: requests, location: "@nmshd/runtime:DeciderModule" },
+            request: { enabled: requests, location: "@nmshd/runtime:RequestModule" },
             notification: { enabled: false, location: "@nmshd/runtime:NotificationModule" }
         }
     };
@@ -132,7 +134,7 @@ export class Peer {
         this.publicKey = info.publicKey;
         const credentials = await this.runtime.accountController().activeDevice.getCredentials();
         this.username = credentials.username;
-        this.deviceId = credentials.id?.toString();
+        this.deviceId = (await this.runtime.accountController().activeDevice.device).id?.toString();
         labelUser(this.username, `${this.label} (${this.address})`);
     }
 
@@ -206,11 +208,16 @@ function summary(accumulated) {
     };
 }
 
-/** Creates a runtime against baseUrl (this creates a new identity on the Backbone) and starts it. */
-export async function createPeer(baseUrl, label) {
+/**
+ * Creates a runtime against baseUrl and starts it: a new identity, or with options.deviceSharedSecret
+ * (a transport DeviceSharedSecret) a further device of an existing one. options.datawallet enables
+ * the datawallet (needed for several devices of one identity).
+ */
+export async function createPeer(baseUrl, label, options = {}) {
     const InteropRuntime = interopRuntimeClass();
     const events = [];
-    const runtime = new InteropRuntime(runtimeConfig(baseUrl), loggerFactory, recordingEventBus(events));
+    const runtime = new InteropRuntime(runtimeConfig(baseUrl, options), loggerFactory, recordingEventBus(events));
+    runtime.deviceSharedSecret = options.deviceSharedSecret;
     const since = mark();
     try {
         await runtime.init();

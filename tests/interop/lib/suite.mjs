@@ -4,6 +4,7 @@
 // test per step, with a guard timeout, that is skipped (with the reason) when a step it needs has
 // not produced its result. Teardown stops the peers and then the Backbone this file started.
 import { after, test } from "node:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireInteropEnv } from "./env.mjs";
 import { logDir, startBackbone } from "./backbone.mjs";
@@ -30,8 +31,8 @@ export function interopSuite(name) {
         get backbone() {
             return backbone;
         },
-        async startBackbone() {
-            backbone = await startBackbone({ name, ...env });
+        async startBackbone(extraArgs = []) {
+            backbone = await startBackbone({ name, ...env, extraArgs });
             note(`Backbone for ${name} at ${backbone.baseUrl} (log ${backbone.logPath})`);
             return backbone;
         },
@@ -39,8 +40,8 @@ export function interopSuite(name) {
         onTeardown(fn) {
             cleanups.push(fn);
         },
-        async peer(label) {
-            const peer = await createPeer(backbone.baseUrl, label);
+        async peer(label, options) {
+            const peer = await createPeer(backbone.baseUrl, label, options);
             peers.push(peer);
             note(`peer ${label} = ${peer.address} (${peer.username})`);
             return peer;
@@ -55,6 +56,25 @@ export function interopSuite(name) {
                 }
                 const problems = [...new Set(wireViolations(entries))];
                 if (problems.length > 0) throw new Error(`${problems.length} violations in ${entries.length} exchanges:\n${problems.slice(0, 40).join("\n")}`);
+            });
+        },
+        /**
+         * The very last step: peers stop, then the Backbone gets SIGTERM and must exit 0 with no
+         * AddressSanitizer, LeakSanitizer or UBSan report in its log (matters for sanitizer builds).
+         */
+        shutdownStep() {
+            test("the Backbone exits cleanly on SIGTERM, with no sanitizer report", { timeout: 30000 }, async (t) => {
+                if (!backbone) {
+                    t.skip("the Backbone did not start");
+                    return;
+                }
+                for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve().then(cleanup).catch(() => {});
+                for (const peer of peers.splice(0)) await peer.stop().catch((e) => note(`stopping ${peer.label}: ${e}`));
+                const { code, signal, killed } = await backbone.stop();
+                const log = readFileSync(backbone.logPath, "utf8");
+                const report = /ERROR: (Address|Leak)Sanitizer|runtime error:/.exec(log);
+                if (report) throw new Error(`sanitizer report in ${backbone.logPath}:\n${log.slice(report.index, report.index + 3000)}`);
+                if (killed || code !== 0) throw new Error(`exit code ${code}, signal ${signal}${killed ? " (needed SIGKILL)" : ""}; see ${backbone.logPath}`);
             });
         },
         /**

@@ -44,6 +44,17 @@ function fullUrl(config) {
     return params ? `${url}?${params}` : url;
 }
 
+function parseErrorBytes(status, data) {
+    if (typeof status !== "number" || status < 400) return undefined;
+    const bytes = Buffer.isBuffer(data) ? data : data instanceof ArrayBuffer ? Buffer.from(data) : undefined;
+    if (!bytes || bytes.length > 100000) return undefined;
+    try {
+        return JSON.parse(bytes.toString("utf8"));
+    } catch {
+        return undefined;
+    }
+}
+
 function record(config, status, responseData) {
     const entry = {
         at: new Date().toISOString(),
@@ -54,7 +65,7 @@ function record(config, status, responseData) {
         response: describeBody(responseData),
         method: config.method?.toUpperCase(),
         path: new URL(fullUrl(config)).pathname,
-        json: responseData !== null && typeof responseData === "object" && !Buffer.isBuffer(responseData) && !(responseData instanceof ArrayBuffer) ? responseData : undefined,
+        json: responseData !== null && typeof responseData === "object" && !Buffer.isBuffer(responseData) && !(responseData instanceof ArrayBuffer) ? responseData : parseErrorBytes(status, responseData),
         rawText: typeof responseData === "string" ? responseData : undefined
     };
     if (config.url?.endsWith("/connect/token") && typeof config.data === "string") {
