@@ -2,7 +2,7 @@
 # sync run and external event dispatch (lib/sync), their schema migration, unit tests and docs.
 libconnector_a_SOURCES += lib/backbone/client.h lib/backbone/client_internal.h lib/backbone/client.c \
 	lib/backbone/auth.c lib/backbone/calls.c lib/backbone/sse.h lib/backbone/sse.c \
-	lib/account/identity.h lib/account/identity.c \
+	lib/account/identity.h lib/account/identity.c lib/account/health.h lib/account/health.c \
 	lib/sync/sync.h lib/sync/sync.c lib/sync/dispatch.c lib/sync/handlers_account.c \
 	lib/sync/handlers_pending.c lib/sync/session.h lib/sync/session.c
 
@@ -15,3 +15,4 @@ test_backbone_sse_LDADD = $(CONNECTOR_LIBS)
 test_backbone_SOURCES = tests/unit/test_backbone.c tests/unit/tap.h
 test_backbone_LDADD = $(CONNECTOR_LIBS)
 
+EXTRA_DIST += doc/backbone-client.md

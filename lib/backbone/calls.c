@@ -103,7 +103,8 @@ void *backbone_stream_handle(struct backbone_client *c, const char *path, const 
                              struct curl_slist **headers_out)
 {
 	char *url = NULL;
-	if (asprintf(&url, "%s%s", c->base_url, path) < 0)
+	bool absolute = strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0;
+	if (asprintf(&url, "%s%s", absolute ? "" : c->base_url, path) < 0)
 		return NULL;
 	CURL *h = curl_easy_init();
 	if (!h) {

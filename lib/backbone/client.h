@@ -112,7 +112,8 @@ enum backbone_status backbone_check_version(struct backbone_client *client, int 
 bool backbone_health(struct backbone_client *client, char *why, size_t why_len);
 
 /*
- * A new curl easy handle for a streaming GET (SSE) of path: URL, platformAdditionalHeaders, Accept
+ * A new curl easy handle for a streaming GET (SSE) of path (below baseUrl, or an absolute http(s)
+ * URL such as modules.sse.baseUrlOverride + "/api/v1/sse"): platformAdditionalHeaders, Accept
  * text/event-stream and the bearer token; *headers_out must be freed (curl_slist_free_all) after
  * the handle. The caller sets the write callback. NULL on allocation failure.
  */

@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
+#include "account/health.h"
 #include "backbone/client_internal.h"
 #include "log.h"
 #include "migrate.h"
@@ -160,6 +161,14 @@ static void test_client_basics(struct account_session *a)
 	ok(backbone_health(a->client, r.message, sizeof(r.message)), "backboneConnection: healthy");
 	ok(account_check_authentication(a->db, a->client, r.message, sizeof(r.message)),
 	   "backboneAuthentication: healthy");
+	json_object *none = config_for("acct_none"), *config_a = config_for("acct_a");
+	ok(!account_health_backbone_authentication(none, r.message, sizeof(r.message)),
+	   "health hook: no identity in the schema, unhealthy (%s)", r.message);
+	ok(account_health_backbone_authentication(config_a, r.message, sizeof(r.message)), "health hook: login ok");
+	ok(account_health_backbone_connection(config_a, r.message, sizeof(r.message)),
+	   "health hook: Backbone reachable");
+	json_object_put(none);
+	json_object_put(config_a);
 	backbone_client_set_device(a->client, a->identity.username, "wrong-password-0123456789");
 	ok(backbone_login(a->client, &r) == BACKBONE_ERR_AUTH, "a wrong password is refused");
 	is_str(r.code, "error.transport.request.noAuthGrant", "... as noAuthGrant");
@@ -316,6 +325,9 @@ static void test_backbone_down(struct account_session *a)
 	is_int(sync_everything(a->db, a->client, &a->identity, &rep, err, sizeof(err)), SYNC_ERR_BACKBONE,
 	       "Backbone down: the sync fails as a Backbone error");
 	ok(!backbone_health(a->client, err, sizeof(err)), "backboneConnection: unhealthy (%s)", err);
+	json_object *config_a = config_for("acct_a");
+	ok(!account_health_backbone_connection(config_a, err, sizeof(err)), "health hook: Backbone unreachable");
+	json_object_put(config_a);
 	ok(start_backbone(backbone_port), "Backbone back on port %d", backbone_port);
 	is_int(sync_everything(a->db, a->client, &a->identity, &rep, err, sizeof(err)), SYNC_OK,
 	       "and the sync works again");

@@ -7,6 +7,7 @@
  */
 #include "server.h"
 
+#include "routes_account.h"
 #include "routes_runtime.h"
 
 #include "log.h"
@@ -22,9 +23,9 @@ static const struct api_route infrastructure_routes[] = {
 #define JP (HTTP_ROUTE_ACCEPT_JSON | HTTP_ROUTE_ACCEPT_PNG)
 
 static const struct api_route business_routes[] = {
-        {HTTP_M_GET, "/Account/IdentityInfo", J, "getIdentityInfo", NULL},
-        {HTTP_M_POST, "/Account/Sync", J, "sync", NULL},
-        {HTTP_M_GET, "/Account/SyncInfo", J, "getSyncInfo", NULL},
+        {HTTP_M_GET, "/Account/IdentityInfo", J, "getIdentityInfo", account_identity_info_route},
+        {HTTP_M_POST, "/Account/Sync", J, "sync", account_sync_route},
+        {HTTP_M_GET, "/Account/SyncInfo", J, "getSyncInfo", account_sync_info_route},
         {HTTP_M_GET, "/Announcements", J, "getAnnouncements", NULL},
         {HTTP_M_PUT, "/Attributes/CanCreate", J, "canCreateOwnIdentityAttribute", NULL},
         {HTTP_M_POST, "/Attributes", J, "createOwnIdentityAttribute", NULL},

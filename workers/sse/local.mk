@@ -4,3 +4,6 @@ pkglibexec_PROGRAMS += connector-sse
 connector_sse_SOURCES = workers/sse/main.c
 connector_sse_LDADD = $(CONNECTOR_LIBS)
 
+
+TESTS += tests/e2e/sync-sse.test.mjs
+EXTRA_DIST += tests/e2e/sync-sse.test.mjs

@@ -169,7 +169,8 @@ static void connect_once(struct account_session *s, const char *path, int64_t *o
 	curl_easy_setopt(st.easy, CURLOPT_LOW_SPEED_TIME, (long)SILENCE_LIMIT_S);
 	CURLM *multi = curl_multi_init();
 	curl_multi_add_handle(multi, st.easy);
-	log_info("Sse", "Connecting to SSE endpoint: %s%s", backbone_client_base_url(s->client), path);
+	log_info("Sse", "Connecting to SSE endpoint: %s%s", path[0] == '/' ? backbone_client_base_url(s->client) : "",
+	         path);
 	*open_ms = drive(multi, &st);
 	if (st.http_status == 401)
 		backbone_forget_token(s->client);
