@@ -17,3 +17,6 @@ test_filter_SOURCES = tests/unit/test_filter.c tests/unit/tap.h tests/unit/test_
 test_filter_LDADD = $(CONNECTOR_LIBS)
 test_runtime_crypto_SOURCES = tests/unit/test_runtime_crypto.c tests/unit/tap.h
 test_runtime_crypto_LDADD = $(CONNECTOR_LIBS)
+
+TESTS += tests/e2e/relationships.test.mjs
+EXTRA_DIST += tests/e2e/relationships.test.mjs tests/e2e/relationships-lib.mjs
