@@ -5,7 +5,9 @@ libconnector_a_SOURCES += lib/runtime/filter.c lib/runtime/filter.h \
 	lib/runtime/runtime.h lib/runtime/util.c \
 	lib/runtime/sealed.h lib/runtime/sealed.c \
 	lib/runtime/relationship_crypto.h lib/runtime/relationship_crypto.c \
-	lib/runtime/store.h lib/runtime/store.c lib/runtime/tokens.h lib/runtime/tokens.c lib/runtime/templates.c
+	lib/runtime/store.h lib/runtime/store.c lib/runtime/tokens.h lib/runtime/tokens.c lib/runtime/templates.c \
+	lib/runtime/relationships.h lib/runtime/relationships.c lib/runtime/relationship_row.h \
+	lib/runtime/relationship_row.c lib/runtime/relationship_sync.c lib/runtime/sync_handlers.c
 
 dist_sql_DATA += sql/0004_relationships.sql
 
@@ -15,3 +17,6 @@ test_filter_SOURCES = tests/unit/test_filter.c tests/unit/tap.h tests/unit/test_
 test_filter_LDADD = $(CONNECTOR_LIBS)
 test_runtime_crypto_SOURCES = tests/unit/test_runtime_crypto.c tests/unit/tap.h
 test_runtime_crypto_LDADD = $(CONNECTOR_LIBS)
+
+TESTS += tests/e2e/relationships.test.mjs
+EXTRA_DIST += tests/e2e/relationships.test.mjs tests/e2e/relationships-lib.mjs

@@ -6,9 +6,11 @@
  *   GET  Account/SyncInfo      200 {lastSyncRun?: {completedAt}}
  *
  * Each request's work blocks (PostgreSQL, Backbone), so it runs on a helper thread; the loop only
- * builds the reply. The threads share one account session per process (database handle, Backbone
- * client, identity), opened on first use (which creates the identity if no other worker did) and
- * dropped after a failure so that the next request opens a fresh one; a mutex serialises its use.
+ * builds the reply. IdentityInfo and SyncInfo read the schema through a database-only handle (they
+ * work while the Backbone is down); Sync, and IdentityInfo before any identity exists (it is then
+ * created here, if no other worker did it first), use one account session per process (database
+ * handle, Backbone client, identity). Each handle has its own mutex and is dropped after a failure
+ * so that the next request opens a fresh one.
  * The thread reports back through a pipe watched with event_base_once; only the loop touches the
  * exchange and json replies.
  */
@@ -25,6 +27,7 @@
 #include <event2/event.h>
 
 #include "api_error.h"
+#include "config.h"
 #include "log.h"
 #include "sync/session.h"
 #include "sync/sync.h"
@@ -49,6 +52,8 @@ struct account_job {
 static pthread_mutex_t session_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct account_session session;
 static bool session_open;
+static pthread_mutex_t reader_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct db *reader;
 
 static void job_fail(struct account_job *job, int status, const char *code, const char *message)
 {
@@ -80,32 +85,85 @@ static void drop_session(void)
 	session_open = false;
 }
 
-static void identity_info(struct account_job *job)
+static void identity_reply(struct account_job *job, const struct account_identity *identity)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "address", json_object_new_string(session.identity.address));
-	json_object_object_add(o, "publicKey", json_object_new_string(session.identity.public_key));
+	json_object_object_add(o, "address", json_object_new_string(identity->address));
+	json_object_object_add(o, "publicKey", json_object_new_string(identity->public_key));
 	job->result = o;
 	job->status = 200;
 }
 
+/* The database-only handle (caller holds reader_lock); NULL after job_fail. */
+static struct db *ensure_reader(struct account_job *job)
+{
+	char *error = NULL;
+	if (!reader)
+		reader = db_new(config_get_string(job->config, "database.connectionString", ""),
+		                config_get_string(job->config, "database.dbName", "default"), "connector-http-api",
+		                &error);
+	if (!reader) {
+		job_fail(job, 500, API_ERR_UNEXPECTED, error ? error : "database: cannot create the handle");
+		free(error);
+		return NULL;
+	}
+	if (!db_is_connected(reader) && db_connect(reader) != DB_OK) {
+		job_fail(job, 500, API_ERR_UNEXPECTED, db_error(reader));
+		return NULL;
+	}
+	return reader;
+}
+
+static void drop_reader(void)
+{
+	db_free(reader);
+	reader = NULL;
+}
+
+/* true when answered from the schema; false when the identity must be created first. */
+static bool identity_info_stored(struct account_job *job)
+{
+	pthread_mutex_lock(&reader_lock);
+	bool answered = true;
+	struct db *db = ensure_reader(job);
+	if (db) {
+		struct account_identity identity;
+		char err[512];
+		enum account_status st = account_identity_load(db, &identity, err, sizeof(err));
+		if (st == ACCOUNT_OK)
+			identity_reply(job, &identity);
+		else if (st == ACCOUNT_ERR_MISSING)
+			answered = false;
+		else {
+			job_fail(job, 500, API_ERR_UNEXPECTED, err);
+			drop_reader();
+		}
+		account_identity_clear(&identity);
+	}
+	pthread_mutex_unlock(&reader_lock);
+	return answered;
+}
+
 static void sync_info(struct account_job *job)
 {
+	pthread_mutex_lock(&reader_lock);
+	struct db *db = ensure_reader(job);
 	char when[40];
 	bool found = false;
-	if (!sync_last_completed(session.db, when, sizeof(when), &found)) {
-		job_fail(job, 500, API_ERR_UNEXPECTED, db_error(session.db));
-		drop_session();
-		return;
+	if (db && !sync_last_completed(db, when, sizeof(when), &found)) {
+		job_fail(job, 500, API_ERR_UNEXPECTED, db_error(db));
+		drop_reader();
+	} else if (db) {
+		json_object *o = json_object_new_object();
+		if (found) {
+			json_object *run = json_object_new_object();
+			json_object_object_add(run, "completedAt", json_object_new_string(when));
+			json_object_object_add(o, "lastSyncRun", run);
+		}
+		job->result = o;
+		job->status = 200;
 	}
-	json_object *o = json_object_new_object();
-	if (found) {
-		json_object *run = json_object_new_object();
-		json_object_object_add(run, "completedAt", json_object_new_string(when));
-		json_object_object_add(o, "lastSyncRun", run);
-	}
-	job->result = o;
-	job->status = 200;
+	pthread_mutex_unlock(&reader_lock);
 }
 
 static void sync_now(struct account_job *job)
@@ -119,23 +177,25 @@ static void sync_now(struct account_job *job)
 		return;
 	}
 	log_error("Sync", "Sync failed: %s", err);
-	job_fail(job, 500, st == SYNC_ERR_BACKBONE ? "error.platform.unexpected" : API_ERR_UNEXPECTED, err);
+	job_fail(job, 500, "error.platform.unexpected", err);
 	drop_session();
 }
 
 static void *run_job(void *arg)
 {
 	struct account_job *job = arg;
-	pthread_mutex_lock(&session_lock);
-	if (ensure_session(job)) {
-		if (job->kind == JOB_IDENTITY_INFO)
-			identity_info(job);
-		else if (job->kind == JOB_SYNC_INFO)
-			sync_info(job);
-		else
-			sync_now(job);
+	if (job->kind == JOB_SYNC_INFO)
+		sync_info(job);
+	else if (job->kind == JOB_SYNC || !identity_info_stored(job)) {
+		pthread_mutex_lock(&session_lock);
+		if (ensure_session(job)) {
+			if (job->kind == JOB_SYNC)
+				sync_now(job);
+			else
+				identity_reply(job, &session.identity);
+		}
+		pthread_mutex_unlock(&session_lock);
 	}
-	pthread_mutex_unlock(&session_lock);
 	ssize_t n;
 	do
 		n = write(job->pipe_fds[1], "x", 1);

@@ -1,6 +1,8 @@
 /*
  * connector-migrate: the one-shot child connectord runs before any worker. It brings the account
- * schema (database.dbName) to the version of the installed sql/ files and exits:
+ * schema (database.dbName) to the version of the installed sql/ files, then registers the outbox
+ * consumers the configuration asks for (lib/delivery_consumers.h: webhooks, brokers, ...) and
+ * disables those no longer configured, so no event is appended before its consumers exist. Exits:
  *   0   the schema is current
  *   75  the server is unreachable or went away: run me again later
  *   78  configuration or installation error (connection string, dbName, migration files that
@@ -22,6 +24,7 @@
 #include "lib/config.h" /* not "config.h": autoconf's header of that name comes first */
 #include "db.h"
 #include "db_settings.h"
+#include "delivery_consumers.h"
 #include "log.h"
 #include "migrate.h"
 #include "paths.h"
@@ -114,7 +117,20 @@ static int exit_code_for(enum migrate_status s)
 	}
 }
 
-static int run(const struct options *opt, const struct db_settings *settings)
+/* Registers the configured consumers after a successful migration; returns an exit code. */
+static int register_consumers(const struct options *opt, struct db *db, const struct delivery_consumer_set *set)
+{
+	status(opt, "registering consumers");
+	int registered = 0, disabled = 0;
+	if (!delivery_consumers_sync(db, set, &registered, &disabled)) {
+		log_error("Migrate", "registering outbox consumers: %s", db_error(db));
+		return db_connection_lost(db) ? EXIT_TEMPFAIL : 1;
+	}
+	log_info("Migrate", "%d outbox consumer(s) registered, %d disabled", registered, disabled);
+	return EXIT_STOPPED;
+}
+
+static int run(const struct options *opt, const struct db_settings *settings, const struct delivery_consumer_set *set)
 {
 	char *error = NULL;
 	struct db *db = db_new(settings->connection_string, settings->db_name, "connector-migrate", &error);
@@ -139,8 +155,11 @@ static int run(const struct options *opt, const struct db_settings *settings)
 	else
 		log_error("Migrate", "%s", error);
 	free(error);
+	int code = exit_code_for(s);
+	if (s == MIGRATE_OK)
+		code = register_consumers(opt, db, set);
 	db_free(db);
-	return exit_code_for(s);
+	return code;
 }
 
 int main(int argc, char **argv)
@@ -156,13 +175,20 @@ int main(int argc, char **argv)
 	struct db_settings settings;
 	char *error = NULL;
 	int code;
-	if (!db_settings_read(root, &settings, &error)) {
+	struct delivery_consumer_set consumers;
+	struct webhook_error werr;
+	if (!delivery_consumers_from_config(root, &consumers, &werr)) {
+		/* the original's code and message (connector-modules.md 2.3) */
+		log_error("Webhooks", "%s: %s", werr.code, werr.message);
+		code = EXIT_CONFIG;
+	} else if (!db_settings_read(root, &settings, &error)) {
 		log_error("Migrate", "%s", error);
 		free(error);
 		code = EXIT_CONFIG;
 	} else {
-		code = run(&opt, &settings);
+		code = run(&opt, &settings, &consumers);
 	}
+	delivery_consumers_free(&consumers);
 	json_object_put(root);
 	free(opt.config_path);
 	free(opt.sql_dir);
