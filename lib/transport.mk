@@ -3,7 +3,12 @@
 # 0005, unit tests and benchmarks. Owned by the messages area; included from Makefile.am.
 libconnector_a_SOURCES += lib/multipart.c lib/multipart.h \
 	lib/runtime/files_crypto.c lib/runtime/files_crypto.h \
-	lib/runtime/messages_crypto.c lib/runtime/messages_crypto.h
+	lib/runtime/messages_crypto.c lib/runtime/messages_crypto.h \
+	lib/runtime/messages.c lib/runtime/messages.h lib/runtime/messages_sync.c \
+	lib/runtime/files.c lib/runtime/files.h lib/runtime/files_backbone.c lib/runtime/files_backbone.h \
+	lib/runtime/challenges.c lib/runtime/challenges.h
+
+dist_sql_DATA += sql/0005_messages_files.sql
 
 check_PROGRAMS += test_multipart
 TESTS += test_multipart

@@ -23,19 +23,7 @@ static enum sync_event_result recorded(const struct sync_event *event, const cha
 	return SYNC_EVENT_RECORDED;
 }
 
-/* Should: GET /Messages/{id}, decrypt, store, emit transport.messageReceived. Records only. */
-enum sync_event_result sync_handle_message_received(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "message");
-}
-
-/* Should: GET /Messages?ids=, emit transport.messageDelivered (no longer emitted). Records only. */
-enum sync_event_result sync_handle_message_delivered(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "message");
-}
+/* MessageReceived and MessageDelivered: lib/runtime/messages_sync.c (messages area). */
 
 /* Should: mark the local file locked, emit transport.fileOwnershipLocked. Records only. */
 enum sync_event_result sync_handle_file_ownership_locked(struct sync_context *ctx, const struct sync_event *event)

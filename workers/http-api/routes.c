@@ -9,6 +9,7 @@
 
 #include "routes_account.h"
 #include "routes_runtime.h"
+#include "routes_transport.h"
 
 #include "log.h"
 
@@ -48,15 +49,15 @@ static const struct api_route business_routes[] = {
         {HTTP_M_GET, "/Attributes/{id}", J, "getAttribute", NULL},
         {HTTP_M_DELETE, "/Attributes/{id}", 0, "deleteAttributeAndNotify", NULL},
         {HTTP_M_POST, "/BackboneNotifications", J, "sendBackboneNotification", NULL},
-        {HTTP_M_POST, "/Challenges", J, "createChallenge", NULL},
-        {HTTP_M_POST, "/Challenges/Validate", J, "validateChallenge", NULL},
-        {HTTP_M_POST, "/Files/Own", J, "uploadOwnFile", NULL},
-        {HTTP_M_POST, "/Files/Peer", J, "loadPeerFile", NULL},
-        {HTTP_M_GET, "/Files/{id}/Download", 0, "downloadFile", NULL},
-        {HTTP_M_GET, "/Files", J, "getFiles", NULL},
-        {HTTP_M_GET, "/Files/Own", J, "getOwnFiles", NULL},
-        {HTTP_M_GET, "/Files/Peer", J, "getPeerFiles", NULL},
-        {HTTP_M_GET, "/Files/{idOrReference}", JP, "getFile", NULL},
+        {HTTP_M_POST, "/Challenges", J, "createChallenge", route_create_challenge},
+        {HTTP_M_POST, "/Challenges/Validate", J, "validateChallenge", route_validate_challenge},
+        {HTTP_M_POST, "/Files/Own", J, "uploadOwnFile", route_upload_own_file},
+        {HTTP_M_POST, "/Files/Peer", J, "loadPeerFile", route_load_peer_file},
+        {HTTP_M_GET, "/Files/{id}/Download", 0, "downloadFile", route_download_file},
+        {HTTP_M_GET, "/Files", J, "getFiles", route_get_files},
+        {HTTP_M_GET, "/Files/Own", J, "getOwnFiles", route_get_own_files},
+        {HTTP_M_GET, "/Files/Peer", J, "getPeerFiles", route_get_peer_files},
+        {HTTP_M_GET, "/Files/{idOrReference}", JP, "getFile", route_get_file},
         {HTTP_M_POST, "/Files/{id}/Token", JP, "createTokenForFile", NULL},
         {HTTP_M_DELETE, "/Files/{id}", 0, "deleteFile", NULL},
         {HTTP_M_PATCH, "/Files/{id}/RegenerateOwnershipToken", 0, "regenerateOwnershipToken", NULL},
@@ -69,11 +70,13 @@ static const struct api_route business_routes[] = {
         {HTTP_M_PUT, "/Requests/Incoming/{id}/Reject", J, "reject", NULL},
         {HTTP_M_GET, "/Requests/Incoming/{id}", J, "getRequest", NULL},
         {HTTP_M_GET, "/Requests/Incoming", J, "getRequests", NULL},
-        {HTTP_M_POST, "/Messages", J, "sendMessage", NULL},
-        {HTTP_M_GET, "/Messages", J, "getMessages", NULL},
-        {HTTP_M_GET, "/Messages/{id}", J, "getMessage", NULL},
-        {HTTP_M_GET, "/Messages/{id}/Attachments/{attachmentId}", J, "getMessageAttachmentMetadata", NULL},
-        {HTTP_M_GET, "/Messages/{id}/Attachments/{attachmentId}/Download", J, "downloadMessageAttachment", NULL},
+        {HTTP_M_POST, "/Messages", J, "sendMessage", route_send_message},
+        {HTTP_M_GET, "/Messages", J, "getMessages", route_get_messages},
+        {HTTP_M_GET, "/Messages/{id}", J, "getMessage", route_get_message},
+        {HTTP_M_GET, "/Messages/{id}/Attachments/{attachmentId}", J, "getMessageAttachmentMetadata",
+         route_get_message_attachment},
+        {HTTP_M_GET, "/Messages/{id}/Attachments/{attachmentId}/Download", J, "downloadMessageAttachment",
+         route_download_message_attachment},
         {HTTP_M_POST, "/Requests/Outgoing/Validate", J, "canCreate", NULL},
         {HTTP_M_POST, "/Requests/Outgoing", J, "create", NULL},
         {HTTP_M_GET, "/Requests/Outgoing/{id}", J, "getRequest", NULL},

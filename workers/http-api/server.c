@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -145,20 +147,12 @@ static int64_t elapsed_ms(const struct timespec *start)
 	return (int64_t)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-/* Writes headers and body, counts, logs, frees the exchange. body may be NULL (no content). */
-static void send_reply(struct exchange *ex, int status, json_object *body)
+static void send_error(struct exchange *ex, int status, const char *code, const char *message);
+
+/* Writes headers and buf (may be empty), counts, logs, frees the exchange and buf. */
+static void send_buffer(struct exchange *ex, int status, struct evbuffer *buf)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(ex->req);
-	struct evbuffer *buf = evbuffer_new();
-	if (!buf)
-		fatal(EXIT_FAILURE, "evbuffer_new");
-	if (body) {
-		size_t len = 0;
-		const char *text = json_object_to_json_string_length(
-		        body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-		evbuffer_add(buf, text, len);
-		evhttp_add_header(out, "Content-Type", "application/json; charset=utf-8");
-	}
 	char iso[32], duration[24];
 	int64_t ms = elapsed_ms(&ex->start);
 	snprintf(duration, sizeof(duration), "%lld", (long long)ms);
@@ -174,6 +168,47 @@ static void send_reply(struct exchange *ex, int status, json_object *body)
 	http_counters_add(&ex->server->counters, status);
 	log_info("HttpServer", "%s %s %d -- %lldms", ex->method_name, ex->path, status, (long long)ms);
 	exchange_free(ex);
+}
+
+/* Writes headers and body, counts, logs, frees the exchange. body may be NULL (no content). */
+static void send_reply(struct exchange *ex, int status, json_object *body)
+{
+	struct evbuffer *buf = evbuffer_new();
+	if (!buf)
+		fatal(EXIT_FAILURE, "evbuffer_new");
+	if (body) {
+		size_t len = 0;
+		const char *text = json_object_to_json_string_length(
+		        body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+		evbuffer_add(buf, text, len);
+		evhttp_add_header(evhttp_request_get_output_headers(ex->req), "Content-Type",
+		                  "application/json; charset=utf-8");
+	}
+	send_buffer(ex, status, buf);
+}
+
+struct evhttp_request *exchange_request(const struct exchange *ex)
+{
+	return ex->req;
+}
+
+void exchange_reply_file(struct exchange *ex, int status, int fd, const char *content_type, const char *disposition)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct stat st;
+	if (!buf)
+		fatal(EXIT_FAILURE, "evbuffer_new");
+	if (fstat(fd, &st) != 0 || evbuffer_add_file(buf, fd, 0, st.st_size) != 0) {
+		close(fd);
+		evbuffer_free(buf);
+		send_error(ex, 0, API_ERR_UNEXPECTED, "The file content cannot be sent.");
+		return;
+	}
+	struct evkeyvalq *out = evhttp_request_get_output_headers(ex->req);
+	evhttp_add_header(out, "Content-Type", content_type);
+	if (disposition)
+		evhttp_add_header(out, "Content-Disposition", disposition);
+	send_buffer(ex, status, buf);
 }
 
 static void send_error(struct exchange *ex, int status, const char *code, const char *message)
