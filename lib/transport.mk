@@ -29,3 +29,6 @@ check_PROGRAMS += test_messages_crypto
 TESTS += test_messages_crypto
 test_messages_crypto_SOURCES = tests/unit/test_messages_crypto.c tests/unit/tap.h tests/unit/test_crypto_common.h
 test_messages_crypto_LDADD = $(CONNECTOR_LIBS)
+
+TESTS += tests/e2e/messages.test.mjs
+EXTRA_DIST += tests/e2e/messages.test.mjs

@@ -403,7 +403,8 @@ static bool ref_from_token(struct runtime *rt, const char *reference, const char
 	if (!fine)
 		rt_fail(err, RT_ERR_INVALID_VALUE, "The given Token does not contain a File.");
 	memset(out, 0, sizeof(*out));
-	if (fine && ecrypto_secret_key_read(content, "secretKey", &out->key, &why) != ECRYPTO_OK)
+	if (fine && ecrypto_secret_key_read(json_object_object_get(content, "secretKey"), "TokenContentFile.secretKey",
+	                                    &out->key, &why) != ECRYPTO_OK)
 		fine = rt_fail_crypto(err, RT_ERR_INVALID_VALUE, "TokenContentFile.secretKey", &why);
 	if (fine)
 		snprintf(out->id, sizeof(out->id), "%s", file_id);
@@ -480,6 +481,27 @@ bool rt_file_reference_json(struct runtime *rt, const char *id, json_object **ou
 	}
 	ecrypto_secret_key_wipe(&key);
 	return fine;
+}
+
+bool rt_file_token_content(struct runtime *rt, const char *id, json_object **content, json_object **dto,
+                           struct runtime_error *err)
+{
+	json_object *ref = NULL;
+	*content = NULL;
+	if (!rt_file_get(rt, id, dto, err))
+		return false;
+	if (!rt_file_reference_json(rt, id, &ref, err)) {
+		json_object_put(*dto);
+		*dto = NULL;
+		return false;
+	}
+	json_object *key = json_object_get(json_object_object_get(ref, "key"));
+	json_object_put(ref);
+	*content = json_object_new_object();
+	json_object_object_add(*content, "@type", json_object_new_string("TokenContentFile"));
+	json_object_object_add(*content, "fileId", json_object_new_string(id));
+	json_object_object_add(*content, "secretKey", key);
+	return true;
 }
 
 /* ---- download ---- */

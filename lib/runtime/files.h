@@ -59,6 +59,10 @@ bool rt_file_load_from_ref(struct runtime *rt, json_object *ref, struct runtime_
 /* The FileReference JSON of a stored file (owned). */
 bool rt_file_reference_json(struct runtime *rt, const char *id, json_object **ref, struct runtime_error *err);
 
+/* TokenContentFile {fileId, secretKey} of a stored file (owned), and its expiresAt (borrowed from dto). */
+bool rt_file_token_content(struct runtime *rt, const char *id, json_object **content, json_object **dto,
+                           struct runtime_error *err);
+
 bool rt_file_get(struct runtime *rt, const char *id, json_object **dto, struct runtime_error *err);
 /* own: 1 own, 0 peer, -1 all. */
 bool rt_files_list(struct runtime *rt, int own, const struct http_query *query, json_object **list,

@@ -58,7 +58,7 @@ static const struct api_route business_routes[] = {
         {HTTP_M_GET, "/Files/Own", J, "getOwnFiles", route_get_own_files},
         {HTTP_M_GET, "/Files/Peer", J, "getPeerFiles", route_get_peer_files},
         {HTTP_M_GET, "/Files/{idOrReference}", JP, "getFile", route_get_file},
-        {HTTP_M_POST, "/Files/{id}/Token", JP, "createTokenForFile", NULL},
+        {HTTP_M_POST, "/Files/{id}/Token", JP, "createTokenForFile", route_create_token_for_file},
         {HTTP_M_DELETE, "/Files/{id}", 0, "deleteFile", NULL},
         {HTTP_M_PATCH, "/Files/{id}/RegenerateOwnershipToken", 0, "regenerateOwnershipToken", NULL},
         {HTTP_M_PUT, "/IdentityMetadata", J, "upsertIdentityMetadata", NULL},

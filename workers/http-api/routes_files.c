@@ -20,6 +20,7 @@
 
 #include "multipart.h"
 #include "runtime/files.h"
+#include "runtime/tokens.h"
 
 #define FIELD_LIMIT (64 * 1024)
 
@@ -334,5 +335,29 @@ void route_get_file(const struct api_request *req, struct api_reply *reply)
 	if (!routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_file_get(&rt, id, &dto, &err);
+	reply_result(reply, ok, dto, &err);
+}
+
+void route_create_token_for_file(const struct api_request *req, struct api_reply *reply)
+{
+	const char *id = NULL;
+	json_object *content = NULL, *file = NULL, *dto = NULL;
+	struct rt_token_options o;
+	struct runtime rt;
+	struct runtime_error err = {.remote_status = 0};
+	if (!routes_check_id(req, reply, "FIL", &id) || !routes_token_options(reply, routes_body(req), false, &o))
+		return;
+	if (routes_wants_png(req)) {
+		routes_reply_png_missing(reply);
+		return;
+	}
+	if (!routes_runtime(req, reply, &rt))
+		return;
+	bool ok = rt_file_token_content(&rt, id, &content, &file, &err);
+	if (ok && !o.expires_at)
+		o.expires_at = rt_json_str(file, "expiresAt");
+	ok = ok && rt_token_create_own(&rt, content, &o, &dto, &err);
+	json_object_put(content);
+	json_object_put(file);
 	reply_result(reply, ok, dto, &err);
 }

@@ -198,7 +198,10 @@ void exchange_reply_file(struct exchange *ex, int status, int fd, const char *co
 	struct stat st;
 	if (!buf)
 		fatal(EXIT_FAILURE, "evbuffer_new");
-	if (fstat(fd, &st) != 0 || evbuffer_add_file(buf, fd, 0, st.st_size) != 0) {
+	bool empty = fstat(fd, &st) == 0 && st.st_size == 0;
+	if (empty)
+		close(fd); /* evbuffer_add_file refuses (and leaks on) an empty range */
+	else if (fstat(fd, &st) != 0 || evbuffer_add_file(buf, fd, 0, st.st_size) != 0) {
 		close(fd);
 		evbuffer_free(buf);
 		send_error(ex, 0, API_ERR_UNEXPECTED, "The file content cannot be sent.");
