@@ -18,3 +18,4 @@ test_backbone_SOURCES = tests/unit/test_backbone.c tests/unit/tap.h
 test_backbone_LDADD = $(CONNECTOR_LIBS)
 
 EXTRA_DIST += doc/backbone-client.md
+dist_noinst_SCRIPTS += bench/sync/bench.mjs

@@ -6,6 +6,7 @@
  *   /noresult         200 {"x":1}            /empty  204
  *   /flaky            503 twice, then 200    /hits   200 {"result": <requests to /flaky so far>}
  *   /slow             answers after 3 s      /echo   200 {"result": "<value of header X-Extra>"}
+ * A request in absolute form (http://host/path, as sent to a proxy) is answered like its path.
  */
 #include <netinet/in.h>
 #include <signal.h>
@@ -39,8 +40,10 @@ static void serve_one(int fd)
 	char req[8192];
 	ssize_t n = read(fd, req, sizeof(req) - 1);
 	req[n > 0 ? n : 0] = '\0';
-	char path[256] = "";
-	sscanf(req, "%*s %255s", path);
+	char target[256] = "", *path = target;
+	sscanf(req, "%*s %255s", target);
+	if (strncmp(target, "http://", 7) == 0) /* absolute form: the request came as to a proxy */
+		path = strchr(target + 7, '/') ? strchr(target + 7, '/') : target;
 	int status;
 	char body[512];
 	if (sscanf(path, "/status/%d", &status) == 1)
@@ -79,6 +82,7 @@ static pid_t start_server(int *port)
 	*port = ntohs(a.sin_port);
 	pid_t pid = fork();
 	if (pid == 0) {
+		signal(SIGPIPE, SIG_IGN); /* clients that timed out have gone */
 		for (;;) {
 			int fd = accept(s, NULL, NULL);
 			if (fd >= 0) {
@@ -91,10 +95,9 @@ static pid_t start_server(int *port)
 	return pid;
 }
 
-static struct backbone_client *client_at(int port, long timeout_ms)
+static struct backbone_client *client_for(const char *url, long timeout_ms)
 {
-	char url[64], err[256];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	char err[256];
 	json_object *headers = json_object_new_object();
 	json_object_object_add(headers, "X-Extra", json_object_new_string("from-config"));
 	struct backbone_options o = {.base_url = url,
@@ -106,6 +109,13 @@ static struct backbone_client *client_at(int port, long timeout_ms)
 	struct backbone_client *c = backbone_client_new(&o, err, sizeof(err));
 	json_object_put(headers);
 	return c;
+}
+
+static struct backbone_client *client_at(int port, long timeout_ms)
+{
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	return client_for(url, timeout_ms);
 }
 
 static void expect(struct backbone_client *c, const char *path, enum backbone_status status, const char *code,
@@ -166,6 +176,19 @@ int main(void)
 	backbone_response_clear(&login);
 	backbone_client_free(c);
 
+	/* http_proxy (read by libcurl): a Backbone under a name that does not resolve, via the proxy */
+	char proxy[64];
+	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", port);
+	sleep(3); /* the canned server is still answering /slow */
+	setenv("http_proxy", proxy, 1);
+	c = client_for("http://backbone.invalid", 2000);
+	backbone_call(c, "GET", "/echo", NULL, 0, &r);
+	is_str(json_object_get_string(r.result), "from-config", "http_proxy is honoured");
+	if (r.status != BACKBONE_OK)
+		diag("%s", r.message);
+	backbone_response_clear(&r);
+	backbone_client_free(c);
+	unsetenv("http_proxy");
 	kill(server, SIGKILL);
 	waitpid(server, NULL, 0);
 	curl_global_cleanup();
