@@ -7,7 +7,8 @@ libconnector_a_SOURCES += lib/runtime/filter.c lib/runtime/filter.h \
 	lib/runtime/relationship_crypto.h lib/runtime/relationship_crypto.c \
 	lib/runtime/store.h lib/runtime/store.c lib/runtime/tokens.h lib/runtime/tokens.c lib/runtime/templates.c \
 	lib/runtime/relationships.h lib/runtime/relationships.c lib/runtime/relationship_row.h \
-	lib/runtime/relationship_row.c lib/runtime/relationship_sync.c lib/runtime/sync_handlers.c
+	lib/runtime/relationship_row.c lib/runtime/relationship_sync.c lib/runtime/sync_handlers.c \
+	lib/runtime/auto_accept.h lib/runtime/auto_accept.c
 
 dist_sql_DATA += sql/0004_relationships.sql
 
