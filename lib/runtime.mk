@@ -19,5 +19,5 @@ test_filter_LDADD = $(CONNECTOR_LIBS)
 test_runtime_crypto_SOURCES = tests/unit/test_runtime_crypto.c tests/unit/tap.h
 test_runtime_crypto_LDADD = $(CONNECTOR_LIBS)
 
-TESTS += tests/e2e/relationships.test.mjs
-EXTRA_DIST += tests/e2e/relationships.test.mjs tests/e2e/relationships-lib.mjs
+TESTS += tests/e2e/relationships.test.mjs tests/e2e/relationships-peer.test.mjs
+EXTRA_DIST += tests/e2e/relationships.test.mjs tests/e2e/relationships-lib.mjs tests/e2e/relationships-peer.test.mjs
