@@ -21,3 +21,7 @@ test_runtime_crypto_LDADD = $(CONNECTOR_LIBS)
 
 TESTS += tests/e2e/relationships.test.mjs tests/e2e/relationships-peer.test.mjs
 EXTRA_DIST += tests/e2e/relationships.test.mjs tests/e2e/relationships-lib.mjs tests/e2e/relationships-peer.test.mjs
+
+# The official @nmshd/connector-sdk 6.7.0 against /api/v2 (npm ci --prefix tests/sdk; skipped otherwise).
+TESTS += tests/sdk/relationships-sdk.test.mjs
+EXTRA_DIST += tests/sdk/relationships-sdk.test.mjs tests/sdk/package.json tests/sdk/package-lock.json
