@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config autoconf-archive
 libevent-dev libcurl4-openssl-dev libjson-c-dev libnng-dev librabbitmq-dev libhiredis-dev
-libpaho-mqtt-dev libpq-dev libsodium-dev
+libpaho-mqtt-dev libpq-dev libsodium-dev libssl-dev
 postgresql postgresql-client
 rabbitmq-server redis-server redis-tools mosquitto mosquitto-clients amqp-tools
 wrk clang-format valgrind curl ca-certificates procps iproute2"

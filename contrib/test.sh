@@ -34,8 +34,20 @@ pgdir="$state/pg"
 rm -rf "$pgdir"
 CONNECTOR_TEST_DATABASE=$(./contrib/pg-private.sh start "$pgdir") || die "PostgreSQL did not start"
 export CONNECTOR_TEST_DATABASE
-cleanup() { ./contrib/pg-private.sh stop "$pgdir" >/dev/null 2>&1; }
+brokers="$state/brokers"
+cleanup() {
+	./contrib/testservers.sh stop "$brokers" >/dev/null 2>&1
+	./contrib/pg-private.sh stop "$pgdir" >/dev/null 2>&1
+}
 trap cleanup EXIT
+
+say "starting RabbitMQ, Redis, Mosquitto and the Pub/Sub emulator"
+./contrib/testservers.sh stop "$brokers" >/dev/null 2>&1
+rm -rf "$brokers"
+./contrib/testservers.sh start "$brokers" >"$logs/testservers.log" 2>&1 ||
+	{ tail -n 30 "$logs/testservers.log"; die "the test servers did not start"; }
+# shellcheck disable=SC1091
+. "$brokers/env.sh"
 
 # run_check NAME BUILDDIR CONFIGURE-ARGS...: configure, build and `make check` one build tree.
 run_check() {

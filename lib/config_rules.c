@@ -236,8 +236,10 @@ static void check_deprecated_publishers(json_object *modules, struct config_repo
 	if (!is_true(member(pubsub, "enabled")))
 		return;
 	require_string(r, pubsub, "modules.PubSubPublisher", "projectId", "expected a non-empty string");
-	require_string(r, pubsub, "modules.PubSubPublisher", "topicName",
-	               "expected a non-empty string (the module reads topicName, not topic)");
+	json_object *topic = member(pubsub, "topic");
+	if (!json_object_is_type(topic, json_type_string) || json_object_get_string_len(topic) == 0)
+		require_string(r, pubsub, "modules.PubSubPublisher", "topicName",
+		               "expected a non-empty string (or topic)");
 	require_string(r, pubsub, "modules.PubSubPublisher", "keyFile", "expected a non-empty string");
 }
 

@@ -284,10 +284,12 @@ static void test_brokers(void)
 	one(BROKERS("{}"), "modules.messageBrokerPublisher.brokers: expected an array, got {}");
 	one("{\"modules\":{\"amqpPublisher\":{\"enabled\":true}}}",
 	    "modules.amqpPublisher.url: expected a non-empty string, got nothing");
-	one("{\"modules\":{\"PubSubPublisher\":{\"enabled\":true,\"projectId\":\"p\",\"topic\":\"t\",\"keyFile\":"
-	    "\"k\"}}}",
-	    "modules.PubSubPublisher.topicName: expected a non-empty string (the module reads topicName, not topic), "
-	    "got nothing");
+	one("{\"modules\":{\"PubSubPublisher\":{\"enabled\":true,\"projectId\":\"p\",\"keyFile\":\"k\"}}}",
+	    "modules.PubSubPublisher.topicName: expected a non-empty string (or topic), got nothing");
+	ok(check("{\"modules\":{\"PubSubPublisher\":{\"enabled\":true,\"projectId\":\"p\",\"topic\":\"t\","
+	         "\"keyFile\":\"k\"}}}",
+	         NULL) == 0,
+	   "PubSubPublisher accepts topic instead of topicName");
 }
 
 static void test_several_and_root(void)
