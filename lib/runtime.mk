@@ -25,3 +25,12 @@ EXTRA_DIST += tests/e2e/relationships.test.mjs tests/e2e/relationships-lib.mjs t
 # The official @nmshd/connector-sdk 6.7.0 against /api/v2 (npm ci --prefix tests/sdk; skipped otherwise).
 TESTS += tests/sdk/relationships-sdk.test.mjs
 EXTRA_DIST += tests/sdk/relationships-sdk.test.mjs tests/sdk/package.json tests/sdk/package-lock.json
+
+# bench/relationships: establishments per minute between two C Connectors and the latency from a
+# peer's action to the event in the outbox, with SSE and with polling sync (prints figures).
+EXTRA_DIST += bench/relationships/bench.mjs
+bench-relationships: connectord connector-http-api connector-sync connector-sse connector-backbone-dev
+	CONNECTOR_SRCDIR='$(abs_top_srcdir)' CONNECTOR_BUILDDIR='$(abs_top_builddir)' \
+	CONNECTOR_LIBEXEC_DIR='$(abs_top_builddir)' CONNECTOR_DEFAULT_CONFIG='$(abs_top_srcdir)/etc/default.json' \
+	CONNECTOR_SQL_DIR='$(abs_top_srcdir)/sql' node $(top_srcdir)/bench/relationships/bench.mjs $(BENCH_ARGS)
+.PHONY: bench-relationships

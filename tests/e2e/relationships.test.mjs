@@ -206,6 +206,32 @@ test('tokens: own with content, peer load, PIN protection, ephemeral, expiry, de
   await expect(a, 'GET', `/Tokens/${own.id}`, undefined, 404);
 });
 
+test('templates: forIdentity, inherited personalization, allocations exhausted, expiry', { skip }, async () => {
+  const personal = await expect(a, 'POST', '/RelationshipTemplates/Own',
+    { content: templateContent('for B'), expiresAt: inFuture(), forIdentity: addrB, maxNumberOfAllocations: 1 }, 201);
+  assert.equal(personal.forIdentity, addrB);
+  let e = await expect(a, 'POST', `/RelationshipTemplates/Own/${personal.id}/Token`, {}, 400);
+  assert.equal(e.code, 'error.runtime.relationshipTemplates.personalizationMustBeInherited');
+  const token = await expect(a, 'POST', `/RelationshipTemplates/Own/${personal.id}/Token`, { forIdentity: addrB }, 201);
+  assert.equal(token.forIdentity, addrB);
+  const loaded = await expect(b, 'POST', '/RelationshipTemplates/Peer', { reference: token.reference.truncated }, 201);
+  assert.equal(loaded.forIdentity, addrB);
+  assert.equal(loaded.maxNumberOfAllocations, 1);
+  await waitUntil('the allocations exhausted event at A', async () => {
+    await sync(a);
+    return events(env, A, 'transport.relationshipTemplateAllocationsExhausted').some((t) => t.id === personal.id);
+  });
+  e = await expect(b, 'POST', `/RelationshipTemplates/Own/${personal.id}/Token`, {}, 400);
+  assert.equal(e.code, 'error.runtime.relationshipTemplates.cannotCreateTokenForPeerTemplate');
+  const short = await expect(a, 'POST', '/RelationshipTemplates/Own', { content: templateContent('short'), expiresAt: inFuture(1500) }, 201);
+  await sleep(2000);
+  e = await expect(b, 'POST', '/RelationshipTemplates/Peer', { reference: short.reference.truncated }, 404);
+  assert.match(e.code, /recordNotFound/);
+  assert.equal(count(env, `SELECT count(*) FROM ${B}.relationship_templates WHERE id = '${short.id}'`), 0);
+  e = await expect(b, 'POST', '/RelationshipTemplates/Peer', { reference: (await expect(a, 'POST', '/Tokens/Own', { content: { x: 1 }, expiresAt: inFuture() }, 201)).reference.truncated }, 400);
+  assert.equal(e.code, 'error.runtime.invalidTokenContent');
+});
+
 test('bad input: codes, messages, status, state unchanged', { skip }, async () => {
   const before = count(env, `SELECT count(*) FROM ${A}.relationship_templates`);
   let e = await expect(a, 'POST', '/RelationshipTemplates/Peer', { reference: 'not-a-reference' }, 400);
