@@ -8,7 +8,7 @@ libconnector_a_SOURCES += lib/runtime/filter.c lib/runtime/filter.h \
 	lib/runtime/store.h lib/runtime/store.c lib/runtime/tokens.h lib/runtime/tokens.c lib/runtime/templates.c \
 	lib/runtime/relationships.h lib/runtime/relationships.c lib/runtime/relationship_row.h \
 	lib/runtime/relationship_row.c lib/runtime/relationship_sync.c lib/runtime/sync_handlers.c \
-	lib/runtime/auto_accept.h lib/runtime/auto_accept.c
+	lib/runtime/auto_accept.h lib/runtime/auto_accept.c lib/runtime/qrcode.h lib/runtime/qrcode.c
 
 dist_sql_DATA += sql/0004_relationships.sql
 
@@ -23,8 +23,9 @@ TESTS += tests/e2e/relationships.test.mjs tests/e2e/relationships-peer.test.mjs
 EXTRA_DIST += tests/e2e/relationships.test.mjs tests/e2e/relationships-lib.mjs tests/e2e/relationships-peer.test.mjs
 
 # The official @nmshd/connector-sdk 6.7.0 against /api/v2 (npm ci --prefix tests/sdk; skipped otherwise).
-TESTS += tests/sdk/relationships-sdk.test.mjs
-EXTRA_DIST += tests/sdk/relationships-sdk.test.mjs tests/sdk/package.json tests/sdk/package-lock.json
+TESTS += tests/sdk/relationships-sdk.test.mjs tests/sdk/qrcode.test.mjs
+EXTRA_DIST += tests/sdk/relationships-sdk.test.mjs tests/sdk/qrcode.test.mjs tests/sdk/package.json \
+	tests/sdk/package-lock.json
 
 # bench/relationships: establishments per minute between two C Connectors and the latency from a
 # peer's action to the event in the outbox, with SSE and with polling sync (prints figures).
