@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep } from './lib/connector.mjs';
-import { count, haveDatabase, setupBackbone, start, teardown, waitUntil } from './account-lib.mjs';
+import { asConnector, count, haveDatabase, setupBackbone, start, teardown, waitUntil } from './account-lib.mjs';
 import { call, creationContent, events, expect, inFuture, sync, syncUntil, templateContent } from './relationships-lib.mjs';
 
 const skip = !haveDatabase && 'CONNECTOR_TEST_DATABASE not set';
@@ -275,4 +275,27 @@ test('filters on list routes, and the /api/v2 prefix answers the same', { skip }
   assert.ok(since.length >= 1 && since.every((t) => t.isOwn));
   const v2 = await expect(a, 'GET', '/Relationships', undefined, 200, { prefix: '/api/v2' });
   assert.deepEqual(v2, all);
+});
+
+test('the peer starts and cancels its deletion: peerDeletionInfo and the peer events', { skip }, async () => {
+  const r = await expect(b, 'POST', '/Relationships', { templateId: state.template.id, creationContent: creationContent('del') }, 201);
+  await syncUntil(a, r.id, 'Pending');
+  const bAtBackbone = await asConnector(env, B);
+  const started = await bAtBackbone.post('/api/v2/Identities/Self/DeletionProcesses', {});
+  assert.equal(started.status, 201, started.text);
+  const toBeDeleted = await waitUntil('peerDeletionInfo at A', async () => {
+    await sync(a);
+    const x = await expect(a, 'GET', `/Relationships/${r.id}`, undefined, 200);
+    return x.peerDeletionInfo ? x : null;
+  });
+  assert.equal(toBeDeleted.peerDeletionInfo.deletionStatus, 'ToBeDeleted');
+  assert.match(toBeDeleted.peerDeletionInfo.deletionDate, /^\d{4}-\d\d-\d\dT/);
+  assert.equal(events(env, A, 'transport.peerToBeDeleted').at(-1).id, r.id);
+  const cancelled = await bAtBackbone.put(`/api/v2/Identities/Self/DeletionProcesses/${started.json.result.id}/Cancel`, {});
+  assert.equal(cancelled.status, 200, cancelled.text);
+  await waitUntil('peerDeletionInfo cleared at A', async () => {
+    await sync(a);
+    return !(await expect(a, 'GET', `/Relationships/${r.id}`, undefined, 200)).peerDeletionInfo;
+  });
+  assert.equal(events(env, A, 'transport.peerDeletionCancelled').at(-1).id, r.id);
 });
