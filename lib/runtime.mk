@@ -12,8 +12,10 @@ libconnector_a_SOURCES += lib/runtime/filter.c lib/runtime/filter.h \
 
 dist_sql_DATA += sql/0004_relationships.sql
 
-check_PROGRAMS += test_filter test_runtime_crypto
-TESTS += test_filter test_runtime_crypto
+check_PROGRAMS += test_filter test_runtime_crypto test_runtime_auto
+TESTS += test_filter test_runtime_crypto test_runtime_auto
+test_runtime_auto_SOURCES = tests/unit/test_runtime_auto.c tests/unit/tap.h
+test_runtime_auto_LDADD = $(CONNECTOR_LIBS)
 test_filter_SOURCES = tests/unit/test_filter.c tests/unit/tap.h tests/unit/test_db_util.h
 test_filter_LDADD = $(CONNECTOR_LIBS)
 test_runtime_crypto_SOURCES = tests/unit/test_runtime_crypto.c tests/unit/tap.h
