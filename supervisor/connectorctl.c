@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctl_deliveries.h"
 #include "control.h"
 #include "supervisor.h"
 #include "worker.h"
@@ -25,12 +26,14 @@ struct ctl_options {
 	int timeout_ms;
 	const char *command;
 	const char *module;
+	int rest_argc; /* "deliveries ...": handed whole to ctl_deliveries() */
+	char **rest_argv;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: connectorctl [--runtime-dir DIR | --config FILE] [--json] [--timeout MS]\n"
-	             "                    status | health | restart MODULE | reload | stop\n");
+	             "                    status | health | restart MODULE | reload | stop | deliveries ...\n");
 }
 
 static void usage_error(const char *what)
@@ -51,7 +54,7 @@ static void parse(int argc, char **argv, struct ctl_options *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = 5000;
 	int c;
-	while ((c = getopt_long(argc, argv, "r:c:jt:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:c:jt:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->runtime_dir = optarg;
@@ -78,12 +81,17 @@ static void parse(int argc, char **argv, struct ctl_options *o)
 	if (optind >= argc)
 		usage_error("missing command");
 	o->command = argv[optind++];
+	if (strcmp(o->command, "deliveries") == 0) {
+		o->rest_argc = argc - optind + 1;
+		o->rest_argv = argv + optind - 1;
+		return;
+	}
 	bool known = false;
 	static const char *const commands[] = {"status", "health", "restart", "reload", "stop"};
 	for (size_t i = 0; i < 5; i++)
 		known = known || strcmp(o->command, commands[i]) == 0;
 	if (!known)
-		usage_error("unknown command (status, health, restart MODULE, reload, stop)");
+		usage_error("unknown command (status, health, restart MODULE, reload, stop, deliveries)");
 	if (strcmp(o->command, "restart") == 0) {
 		if (optind >= argc)
 			usage_error("restart: missing MODULE");
@@ -189,6 +197,8 @@ int main(int argc, char **argv)
 {
 	struct ctl_options o;
 	parse(argc, argv, &o);
+	if (o.rest_argv)
+		return ctl_deliveries(o.runtime_dir, o.config_file, o.json, o.rest_argc, o.rest_argv);
 	char url[SV_PATH_MAX + 32];
 	control_url(&o, url, sizeof(url));
 	json_object *request = json_object_new_object();
