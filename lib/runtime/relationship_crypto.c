@@ -14,7 +14,11 @@
 
 char *rt_public_key_base64(const struct ecrypto_sig_public_key *key)
 {
-	return ecrypto_sig_public_key_to_base64(key);
+	/* {"pub","alg"} without "@type", as the official IdentityInfo.publicKey and peerIdentity. */
+	char *json = ecrypto_sig_public_key_to_json(key, false);
+	char *b64 = json ? b64_encode_alloc(B64_URL, (const uint8_t *)json, strlen(json)) : NULL;
+	free(json);
+	return b64;
 }
 
 static json_object *signature_object(const struct ecrypto_signature *sig)

@@ -48,7 +48,7 @@ bool rt_response_seal(char **secrets_json, const struct ecrypto_sig_keypair *dev
 bool rt_response_apply(const char *request_secrets_json, const char *creation_response_content, char **secrets_json,
                        struct runtime_error *err);
 
-/* The toBase64 form of a signature public key (IdentityInfo.publicKey, peerIdentity.publicKey). */
+/* b64url of the plain JSON {pub, alg} of a signature public key (IdentityInfo.publicKey, peerIdentity.publicKey). */
 char *rt_public_key_base64(const struct ecrypto_sig_public_key *key);
 
 #endif

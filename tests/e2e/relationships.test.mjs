@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep } from './lib/connector.mjs';
-import { count, haveDatabase, setupBackbone, start, teardown, waitUntil } from './account-lib.mjs';
+import { asConnector, count, haveDatabase, setupBackbone, start, teardown, waitUntil } from './account-lib.mjs';
 import { call, creationContent, events, expect, inFuture, sync, syncUntil, templateContent } from './relationships-lib.mjs';
 
 const skip = !haveDatabase && 'CONNECTOR_TEST_DATABASE not set';
@@ -206,6 +206,32 @@ test('tokens: own with content, peer load, PIN protection, ephemeral, expiry, de
   await expect(a, 'GET', `/Tokens/${own.id}`, undefined, 404);
 });
 
+test('templates: forIdentity, inherited personalization, allocations exhausted, expiry', { skip }, async () => {
+  const personal = await expect(a, 'POST', '/RelationshipTemplates/Own',
+    { content: templateContent('for B'), expiresAt: inFuture(), forIdentity: addrB, maxNumberOfAllocations: 1 }, 201);
+  assert.equal(personal.forIdentity, addrB);
+  let e = await expect(a, 'POST', `/RelationshipTemplates/Own/${personal.id}/Token`, {}, 400);
+  assert.equal(e.code, 'error.runtime.relationshipTemplates.personalizationMustBeInherited');
+  const token = await expect(a, 'POST', `/RelationshipTemplates/Own/${personal.id}/Token`, { forIdentity: addrB }, 201);
+  assert.equal(token.forIdentity, addrB);
+  const loaded = await expect(b, 'POST', '/RelationshipTemplates/Peer', { reference: token.reference.truncated }, 201);
+  assert.equal(loaded.forIdentity, addrB);
+  assert.equal(loaded.maxNumberOfAllocations, 1);
+  await waitUntil('the allocations exhausted event at A', async () => {
+    await sync(a);
+    return events(env, A, 'transport.relationshipTemplateAllocationsExhausted').some((t) => t.id === personal.id);
+  });
+  e = await expect(b, 'POST', `/RelationshipTemplates/Own/${personal.id}/Token`, {}, 400);
+  assert.equal(e.code, 'error.runtime.relationshipTemplates.cannotCreateTokenForPeerTemplate');
+  const short = await expect(a, 'POST', '/RelationshipTemplates/Own', { content: templateContent('short'), expiresAt: inFuture(1500) }, 201);
+  await sleep(2000);
+  e = await expect(b, 'POST', '/RelationshipTemplates/Peer', { reference: short.reference.truncated }, 404);
+  assert.match(e.code, /recordNotFound/);
+  assert.equal(count(env, `SELECT count(*) FROM ${B}.relationship_templates WHERE id = '${short.id}'`), 0);
+  e = await expect(b, 'POST', '/RelationshipTemplates/Peer', { reference: (await expect(a, 'POST', '/Tokens/Own', { content: { x: 1 }, expiresAt: inFuture() }, 201)).reference.truncated }, 400);
+  assert.equal(e.code, 'error.runtime.invalidTokenContent');
+});
+
 test('bad input: codes, messages, status, state unchanged', { skip }, async () => {
   const before = count(env, `SELECT count(*) FROM ${A}.relationship_templates`);
   let e = await expect(a, 'POST', '/RelationshipTemplates/Peer', { reference: 'not-a-reference' }, 400);
@@ -249,4 +275,27 @@ test('filters on list routes, and the /api/v2 prefix answers the same', { skip }
   assert.ok(since.length >= 1 && since.every((t) => t.isOwn));
   const v2 = await expect(a, 'GET', '/Relationships', undefined, 200, { prefix: '/api/v2' });
   assert.deepEqual(v2, all);
+});
+
+test('the peer starts and cancels its deletion: peerDeletionInfo and the peer events', { skip }, async () => {
+  const r = await expect(b, 'POST', '/Relationships', { templateId: state.template.id, creationContent: creationContent('del') }, 201);
+  await syncUntil(a, r.id, 'Pending');
+  const bAtBackbone = await asConnector(env, B);
+  const started = await bAtBackbone.post('/api/v2/Identities/Self/DeletionProcesses', {});
+  assert.equal(started.status, 201, started.text);
+  const toBeDeleted = await waitUntil('peerDeletionInfo at A', async () => {
+    await sync(a);
+    const x = await expect(a, 'GET', `/Relationships/${r.id}`, undefined, 200);
+    return x.peerDeletionInfo ? x : null;
+  });
+  assert.equal(toBeDeleted.peerDeletionInfo.deletionStatus, 'ToBeDeleted');
+  assert.match(toBeDeleted.peerDeletionInfo.deletionDate, /^\d{4}-\d\d-\d\dT/);
+  assert.equal(events(env, A, 'transport.peerToBeDeleted').at(-1).id, r.id);
+  const cancelled = await bAtBackbone.put(`/api/v2/Identities/Self/DeletionProcesses/${started.json.result.id}/Cancel`, {});
+  assert.equal(cancelled.status, 200, cancelled.text);
+  await waitUntil('peerDeletionInfo cleared at A', async () => {
+    await sync(a);
+    return !(await expect(a, 'GET', `/Relationships/${r.id}`, undefined, 200)).peerDeletionInfo;
+  });
+  assert.equal(events(env, A, 'transport.peerDeletionCancelled').at(-1).id, r.id);
 });

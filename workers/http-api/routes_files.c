@@ -328,14 +328,13 @@ void route_get_file(const struct api_request *req, struct api_reply *reply)
 		routes_invalid(reply, "idOrReference must be a file id (FIL...) or a truncated file reference");
 		return;
 	}
-	if (routes_wants_png(req)) {
-		routes_reply_png_missing(reply);
-		return;
-	}
 	if (!routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_file_get(&rt, id, &dto, &err);
-	reply_result(reply, ok, dto, &err);
+	if (ok && routes_wants_png(req))
+		routes_reply_qr(reply, dto);
+	else
+		reply_result(reply, ok, dto, &err);
 }
 
 void route_create_token_for_file(const struct api_request *req, struct api_reply *reply)
@@ -347,10 +346,9 @@ void route_create_token_for_file(const struct api_request *req, struct api_reply
 	struct runtime_error err = {.remote_status = 0};
 	if (!routes_check_id(req, reply, "FIL", &id) || !routes_token_options(reply, routes_body(req), false, &o))
 		return;
-	if (routes_wants_png(req)) {
-		routes_reply_png_missing(reply);
-		return;
-	}
+	bool png = routes_wants_png(req);
+	if (png)
+		o.ephemeral = true; /* the QR variant never stores the token */
 	if (!routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_file_token_content(&rt, id, &content, &file, &err);
@@ -359,5 +357,8 @@ void route_create_token_for_file(const struct api_request *req, struct api_reply
 	ok = ok && rt_token_create_own(&rt, content, &o, &dto, &err);
 	json_object_put(content);
 	json_object_put(file);
-	reply_result(reply, ok, dto, &err);
+	if (ok && png)
+		routes_reply_qr(reply, dto);
+	else
+		reply_result(reply, ok, dto, &err);
 }

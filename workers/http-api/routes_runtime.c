@@ -7,12 +7,14 @@
 #include "routes_runtime.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api_error.h"
 #include "http_accept.h"
 #include "log.h"
+#include "runtime/qrcode.h"
 #include "sync/session.h"
 
 static struct account_session session;
@@ -190,7 +192,18 @@ bool routes_wants_png(const struct api_request *req)
 	return best && strcmp(best, "image/png") == 0;
 }
 
-void routes_reply_png_missing(struct api_reply *reply)
+void routes_reply_qr(struct api_reply *reply, json_object *dto)
 {
-	api_reply_error(reply, API_ERR_NOT_IMPLEMENTED, "The QR code (image/png) variant is not implemented yet.");
+	json_object *ref = NULL;
+	json_object_object_get_ex(dto, "reference", &ref);
+	const char *url = rt_json_str(ref, "url"), *id = rt_json_str(dto, "id");
+	struct qr_code *qr = malloc(sizeof(*qr));
+	if (qr && url && id && qr_encode((const uint8_t *)url, strlen(url), -1, qr)) {
+		reply->png = qr_png(qr, 4, 4, &reply->png_len);
+		snprintf(reply->png_name, sizeof(reply->png_name), "%s", id);
+	}
+	if (!reply->png)
+		api_reply_error(reply, API_ERR_UNEXPECTED, "The QR code of '%s' could not be rendered.", id ? id : "");
+	free(qr);
+	json_object_put(dto);
 }

@@ -40,8 +40,8 @@ bool routes_token_options(struct api_reply *reply, json_object *body, bool expir
                           struct rt_token_options *o);
 /* True when the client prefers image/png (the QR code variant). */
 bool routes_wants_png(const struct api_request *req);
-/* Replies 501 for the PNG variant (not built). */
-void routes_reply_png_missing(struct api_reply *reply);
+/* Replies with the QR code (image/png, attachment <id>.png) of dto's reference.url; takes dto. */
+void routes_reply_qr(struct api_reply *reply, json_object *dto);
 
 /* Handlers (routes_tokens.c, routes_templates.c, routes_relationships.c), named as the original's. */
 void route_create_own_token(const struct api_request *req, struct api_reply *reply);

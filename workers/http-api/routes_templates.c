@@ -51,8 +51,14 @@ void route_get_template(const struct api_request *req, struct api_reply *reply)
 		return;
 	bool ok = rt_template_get(&rt, id, &dto, &err);
 	if (ok && routes_wants_png(req)) {
-		json_object_put(dto);
-		routes_reply_png_missing(reply);
+		json_object *own = NULL;
+		if (!json_object_object_get_ex(dto, "isOwn", &own) || !json_object_get_boolean(own)) {
+			json_object_put(dto);
+			api_reply_error(reply, "error.runtime.relationshipTemplates.cannotCreateQRCodeForPeerTemplate",
+			                "You cannot create a QR code for a peer RelationshipTemplate.");
+			return;
+		}
+		routes_reply_qr(reply, dto);
 		return;
 	}
 	reply_result(reply, ok, dto, &err);
@@ -143,10 +149,9 @@ void route_create_token_for_template(const struct api_request *req, struct api_r
 	struct runtime_error err = {.remote_status = 0};
 	if (!routes_check_id(req, reply, "RLT", &id) || !routes_token_options(reply, body, false, &o))
 		return;
-	if (routes_wants_png(req)) {
-		routes_reply_png_missing(reply);
-		return;
-	}
+	bool png = routes_wants_png(req);
+	if (png)
+		o.ephemeral = true; /* the QR variant never stores the token */
 	if (!routes_runtime(req, reply, &rt))
 		return;
 	json_object *tdto = NULL;
@@ -162,5 +167,8 @@ void route_create_token_for_template(const struct api_request *req, struct api_r
 		o.expires_at = expires;
 	}
 	bool ok = rt_template_create_token(&rt, id, &o, &dto, &err);
-	reply_result(reply, ok, dto, &err);
+	if (ok && png)
+		routes_reply_qr(reply, dto);
+	else
+		reply_result(reply, ok, dto, &err);
 }

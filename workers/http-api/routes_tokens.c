@@ -82,8 +82,7 @@ void route_get_token(const struct api_request *req, struct api_reply *reply)
 		return;
 	bool ok = rt_token_get(&rt, id, &dto, &err);
 	if (ok && routes_wants_png(req)) {
-		json_object_put(dto);
-		routes_reply_png_missing(reply);
+		routes_reply_qr(reply, dto);
 		return;
 	}
 	reply_result(reply, ok, dto, &err);

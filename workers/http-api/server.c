@@ -214,6 +214,33 @@ void exchange_reply_file(struct exchange *ex, int status, int fd, const char *co
 	send_buffer(ex, status, buf);
 }
 
+/* An image/png reply (QR codes), status 200 or 201. */
+static void send_png(struct exchange *ex, int status, struct api_reply *reply)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(ex->req);
+	struct evbuffer *buf = evbuffer_new();
+	char disposition[96], duration[24], iso[32];
+	if (!buf)
+		fatal(EXIT_FAILURE, "evbuffer_new");
+	evbuffer_add(buf, reply->png, reply->png_len);
+	snprintf(disposition, sizeof(disposition), "attachment;filename=%s.png", reply->png_name);
+	evhttp_add_header(out, "Content-Type", "image/png");
+	evhttp_add_header(out, "Content-Disposition", disposition);
+	int64_t ms = elapsed_ms(&ex->start);
+	snprintf(duration, sizeof(duration), "%lld", (long long)ms);
+	evhttp_add_header(out, "X-Response-Time", time_now_iso(iso, sizeof(iso)));
+	evhttp_add_header(out, "X-Response-Duration-ms", duration);
+	if (evhttp_request_get_connection(ex->req)) {
+		ex->server->unsent++;
+		evhttp_request_set_on_complete_cb(ex->req, on_reply_written, ex->server);
+	}
+	evhttp_send_reply(ex->req, status, NULL, buf);
+	evbuffer_free(buf);
+	http_counters_add(&ex->server->counters, status);
+	log_info("HttpServer", "%s %s %d -- %lldms", ex->method_name, ex->path, status, (long long)ms);
+	exchange_free(ex);
+}
+
 static void send_error(struct exchange *ex, int status, const char *code, const char *message)
 {
 	json_object *envelope = api_error_envelope(code, message, ex->server->debug, NULL);
@@ -232,6 +259,8 @@ void exchange_reply(struct exchange *ex, struct api_reply *reply)
 	if (reply->error_code) {
 		send_error(ex, reply->error_status, reply->error_code,
 		           reply->error_message ? reply->error_message : "");
+	} else if (reply->png) {
+		send_png(ex, status ? status : (ex->method == HTTP_M_POST ? 201 : 200), reply);
 	} else if (reply->raw) {
 		send_reply(ex, status ? status : 200, reply->raw);
 	} else if (status == 204) {
@@ -249,6 +278,7 @@ void exchange_reply(struct exchange *ex, struct api_reply *reply)
 	json_object_put(reply->result);
 	json_object_put(reply->raw);
 	free(reply->error_message);
+	free(reply->png);
 	memset(reply, 0, sizeof(*reply));
 }
 

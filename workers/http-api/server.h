@@ -74,6 +74,9 @@ struct api_reply {
 	char *error_message; /* malloc'd */
 	int error_status;
 	bool deferred;
+	uint8_t *png; /* image/png body (malloc'd, taken) with Content-Disposition attachment */
+	size_t png_len;
+	char png_name[48]; /* file name without .png */
 };
 
 typedef void (*api_handler)(const struct api_request *req, struct api_reply *reply);
