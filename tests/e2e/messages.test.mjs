@@ -167,6 +167,10 @@ test('upload: multipart fields as the original, File DTO, download with type and
   assert.equal(d.headers.get('content-type'), 'text/plain');
   assert.equal(d.headers.get('content-disposition'), `attachment;filename=${encodeURIComponent('größe 1.txt')}`);
   assert.deepEqual(await expect(a, 'GET', `/Files/${f.id}`, undefined, 200), f);
+  const qr = await fetch(a.baseUrl + `/api/core/v1/Files/${f.id}`, { headers: { 'X-API-KEY': API_KEY, Accept: 'image/png' } });
+  assert.equal(qr.status, 200);
+  assert.equal(qr.headers.get('content-type'), 'image/png');
+  assert.equal(Buffer.from(await qr.arrayBuffer()).subarray(1, 4).toString(), 'PNG');
   assert.deepEqual((await expect(a, 'GET', '/Files/Own?tags=y', undefined, 200)).map((x) => x.id), [f.id]);
   assert.deepEqual(await expect(a, 'GET', '/Files/Peer', undefined, 200), []);
   state.files.push({ dto: f, bytes });
