@@ -32,3 +32,5 @@ test_messages_crypto_LDADD = $(CONNECTOR_LIBS)
 
 TESTS += tests/e2e/messages.test.mjs
 EXTRA_DIST += tests/e2e/messages.test.mjs
+TESTS += tests/e2e/messages-restart.test.mjs
+EXTRA_DIST += tests/e2e/messages-restart.test.mjs
