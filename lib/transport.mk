@@ -34,3 +34,5 @@ TESTS += tests/e2e/messages.test.mjs
 EXTRA_DIST += tests/e2e/messages.test.mjs
 TESTS += tests/e2e/messages-restart.test.mjs
 EXTRA_DIST += tests/e2e/messages-restart.test.mjs
+TESTS += tests/e2e/messages-peer.test.mjs
+EXTRA_DIST += tests/e2e/messages-peer.test.mjs
