@@ -36,3 +36,6 @@ TESTS += tests/e2e/messages-restart.test.mjs
 EXTRA_DIST += tests/e2e/messages-restart.test.mjs
 TESTS += tests/e2e/messages-peer.test.mjs
 EXTRA_DIST += tests/e2e/messages-peer.test.mjs
+# The official @nmshd/connector-sdk 6.7.0 (npm ci --prefix tests/sdk; skipped otherwise).
+TESTS += tests/sdk/messages-sdk.test.mjs
+EXTRA_DIST += tests/sdk/messages-sdk.test.mjs doc/messages-files.md
