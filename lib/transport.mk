@@ -39,3 +39,12 @@ EXTRA_DIST += tests/e2e/messages-peer.test.mjs
 # The official @nmshd/connector-sdk 6.7.0 (npm ci --prefix tests/sdk; skipped otherwise).
 TESTS += tests/sdk/messages-sdk.test.mjs
 EXTRA_DIST += tests/sdk/messages-sdk.test.mjs doc/messages-files.md
+
+# bench/messages: messages sent and received per second between two C Connectors, file upload and
+# download MiB/s and the HTTP worker's peak RSS (needs CONNECTOR_TEST_DATABASE; never run by make check).
+EXTRA_DIST += bench/messages/bench.mjs
+bench-messages: connectord connector-http-api connector-sync connector-sse connector-backbone-dev
+	CONNECTOR_SRCDIR='$(abs_top_srcdir)' CONNECTOR_BUILDDIR='$(abs_top_builddir)' \
+	CONNECTOR_LIBEXEC_DIR='$(abs_top_builddir)' CONNECTOR_DEFAULT_CONFIG='$(abs_top_srcdir)/etc/default.json' \
+	CONNECTOR_SQL_DIR='$(abs_top_srcdir)/sql' node $(top_srcdir)/bench/messages/bench.mjs $(BENCH_ARGS)
+.PHONY: bench-messages
