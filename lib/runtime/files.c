@@ -504,6 +504,107 @@ bool rt_file_token_content(struct runtime *rt, const char *id, json_object **con
 	return true;
 }
 
+/* ---- deletion and ownership ---- */
+
+static bool is_own(json_object *dto)
+{
+	json_object *own = NULL;
+	return json_object_object_get_ex(dto, "isOwn", &own) && json_object_get_boolean(own);
+}
+
+bool rt_file_delete(struct runtime *rt, const char *id, struct runtime_error *err)
+{
+	json_object *dto = NULL;
+	if (!rt_file_get(rt, id, &dto, err))
+		return false;
+	bool own = is_own(dto);
+	json_object_put(dto);
+	if (own) {
+		char path[128];
+		snprintf(path, sizeof(path), "/api/v2/Files/%s", id);
+		struct backbone_response r = {0};
+		bool gone = backbone_call(rt->client, "DELETE", path, NULL, BACKBONE_AUTH, &r) == BACKBONE_OK ||
+		            r.http_status == 404;
+		if (!gone) {
+			rt_fail_backbone(err, &r);
+			backbone_response_clear(&r);
+			return false;
+		}
+		backbone_response_clear(&r);
+	}
+	const char *params[] = {id};
+	return db_command(rt->db, "DELETE FROM files WHERE id = $1", 1, params)
+	               ? true
+	               : rt_fail_db(err, rt, "deleting the file");
+}
+
+static bool save_dto(struct runtime *rt, const char *id, json_object *dto, struct runtime_error *err)
+{
+	const char *params[] = {id, rt_json_text(dto)};
+	return db_command(rt->db, "UPDATE files SET dto = $2::jsonb WHERE id = $1", 2, params)
+	               ? true
+	               : rt_fail_db(err, rt, "updating the file");
+}
+
+bool rt_file_regenerate_ownership_token(struct runtime *rt, const char *id, json_object **dto,
+                                        struct runtime_error *err)
+{
+	if (!rt_file_get(rt, id, dto, err))
+		return false;
+	if (!is_own(*dto)) {
+		json_object_put(*dto);
+		*dto = NULL;
+		return rt_fail(err, "error.runtime.files.notOwnedByYou",
+		               "You cannot regenerate the ownership token of a File you do not own.");
+	}
+	char path[160];
+	snprintf(path, sizeof(path), "/api/v2/Files/%s/RegenerateOwnershipToken", id);
+	struct backbone_response r = {0};
+	bool fine = backbone_call(rt->client, "PATCH", path, NULL, BACKBONE_AUTH, &r) == BACKBONE_OK
+	                    ? true
+	                    : rt_fail_backbone(err, &r);
+	const char *token = fine ? rt_json_str(r.result, "newOwnershipToken") : NULL;
+	if (fine && !token)
+		fine = rt_fail(err, RT_ERR_UNEXPECTED, "the Backbone's answer has no newOwnershipToken");
+	if (fine) {
+		json_object_object_add(*dto, "ownershipToken", json_object_new_string(token));
+		json_object_object_add(*dto, "ownershipIsLocked", json_object_new_boolean(0));
+		fine = save_dto(rt, id, *dto, err);
+	}
+	backbone_response_clear(&r);
+	if (!fine) {
+		json_object_put(*dto);
+		*dto = NULL;
+	}
+	return fine;
+}
+
+bool rt_file_ownership_event(struct runtime *rt, const char *id, const char *new_owner, bool *skipped,
+                             struct runtime_error *err)
+{
+	json_object *dto = NULL;
+	struct runtime_error ignored;
+	*skipped = false;
+	if (!rt_file_get(rt, id, &dto, &ignored)) {
+		*skipped = strcmp(ignored.code, RT_ERR_NOT_FOUND) == 0;
+		if (!*skipped)
+			*err = ignored;
+		return *skipped;
+	}
+	if (new_owner) {
+		json_object_object_add(dto, "owner", json_object_new_string(new_owner));
+		json_object_object_del(dto, "ownershipToken");
+		json_object_object_add(dto, "ownershipIsLocked", json_object_new_boolean(0));
+	} else {
+		json_object_object_add(dto, "ownershipIsLocked", json_object_new_boolean(1));
+	}
+	bool fine = save_dto(rt, id, dto, err) &&
+	            rt_emit(rt, new_owner ? "transport.fileOwnershipClaimed" : "transport.fileOwnershipLocked",
+	                    json_object_get(dto), err);
+	json_object_put(dto);
+	return fine;
+}
+
 /* ---- download ---- */
 
 struct plain_out {

@@ -63,6 +63,16 @@ bool rt_file_reference_json(struct runtime *rt, const char *id, json_object **re
 bool rt_file_token_content(struct runtime *rt, const char *id, json_object **content, json_object **dto,
                            struct runtime_error *err);
 
+/* Own file: deleted at the Backbone first; then the local row (own or peer). */
+bool rt_file_delete(struct runtime *rt, const char *id, struct runtime_error *err);
+/* Own file only: a new ownership token from the Backbone (unlocks the file); *dto the new File. */
+bool rt_file_regenerate_ownership_token(struct runtime *rt, const char *id, json_object **dto,
+                                        struct runtime_error *err);
+/* Sync (open transaction): FileOwnershipLocked / FileOwnershipClaimed of an own file; emits
+ * transport.fileOwnershipLocked / transport.fileOwnershipClaimed with the File. *skipped: unknown file. */
+bool rt_file_ownership_event(struct runtime *rt, const char *id, const char *new_owner, bool *skipped,
+                             struct runtime_error *err);
+
 bool rt_file_get(struct runtime *rt, const char *id, json_object **dto, struct runtime_error *err);
 /* own: 1 own, 0 peer, -1 all. */
 bool rt_files_list(struct runtime *rt, int own, const struct http_query *query, json_object **list,

@@ -25,20 +25,7 @@ static enum sync_event_result recorded(const struct sync_event *event, const cha
 
 /* MessageReceived and MessageDelivered: lib/runtime/messages_sync.c (messages area). */
 
-/* Should: mark the local file locked, emit transport.fileOwnershipLocked. Records only. */
-enum sync_event_result sync_handle_file_ownership_locked(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "file");
-}
-
-/* Should: GET /Files/{id}/metadata, clear the ownership token, emit transport.fileOwnershipClaimed.
- * Records only. */
-enum sync_event_result sync_handle_file_ownership_claimed(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "file");
-}
+/* FileOwnershipLocked and FileOwnershipClaimed: lib/runtime/messages_sync.c (messages area). */
 
 /* The original has no processor (error.transport.unknown, retried 3 times); we record it and
  * acknowledge it, so the Backbone does not hand it out again. Records only. */

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { haveDatabase, setupBackbone, start, teardown } from './account-lib.mjs';
+import { asConnector, haveDatabase, setupBackbone, start, teardown } from './account-lib.mjs';
 import { API_KEY } from './account-lib.mjs';
 import { call, creationContent, events, expect, inFuture, sync, syncUntil, templateContent } from './relationships-lib.mjs';
 
@@ -282,4 +282,37 @@ test('challenges: Identity and Relationship validate at the peer; Device is not 
   assert.equal(noRel.code, 'error.runtime.recordNotFound');
   const badType = await expect(a, 'POST', '/Challenges', { challengeType: 'Other' }, 400);
   assert.equal(badType.code, 'error.runtime.validation.invalidPayload');
+});
+
+test('ownership: a wrong token locks A\'s file (FileOwnershipLocked synced), regenerate unlocks, claim moves it, delete', { skip }, async () => {
+  const up = await upload(a, Buffer.from('owned'), { title: 'owned' });
+  const f = up.json.result;
+  const bClient = await asConnector(env, B);
+  const wrong = await bClient.post(`/api/v2/Files/${f.id}/ValidateOwnershipToken`, { ownershipToken: 'wrong-token-00000000' });
+  assert.equal(wrong.status, 200, wrong.text);
+  for (let i = 0; i < 50 && !(await expect(a, 'GET', `/Files/${f.id}`, undefined, 200)).ownershipIsLocked; i++) {
+    await sync(a);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal((await expect(a, 'GET', `/Files/${f.id}`, undefined, 200)).ownershipIsLocked, true);
+  assert.deepEqual(events(env, A, 'transport.fileOwnershipLocked').map((e) => e.id), [f.id]);
+  const regenerated = await expect(a, 'PATCH', `/Files/${f.id}/RegenerateOwnershipToken`, undefined, 200);
+  assert.equal(regenerated.ownershipIsLocked, false);
+  assert.notEqual(regenerated.ownershipToken, f.ownershipToken);
+  const claim = await bClient.patch(`/api/v2/Files/${f.id}/ClaimOwnership`, { ownershipToken: regenerated.ownershipToken });
+  assert.equal(claim.status, 200, claim.text);
+  for (let i = 0; i < 50 && events(env, A, 'transport.fileOwnershipClaimed').length === 0; i++) {
+    await sync(a);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const claimed = await expect(a, 'GET', `/Files/${f.id}`, undefined, 200);
+  assert.equal(claimed.owner, addrB);
+  assert.equal(claimed.ownershipToken, undefined);
+  assert.equal(events(env, A, 'transport.fileOwnershipClaimed')[0].owner, addrB);
+
+  const other = (await upload(a, Buffer.from('to delete'), { title: 'gone' })).json.result;
+  assert.equal((await call(a, 'DELETE', `/Files/${other.id}`)).status, 204);
+  assert.equal((await expect(a, 'GET', `/Files/${other.id}`, undefined, 404)).code, 'error.runtime.recordNotFound');
+  assert.equal((await call(a, 'DELETE', `/Files/${other.id}`)).status, 404);
+  assert.equal((await expect(a, 'DELETE', '/Files/nope', undefined, 400)).message, 'id must match pattern FIL.*');
 });

@@ -362,3 +362,30 @@ void route_create_token_for_file(const struct api_request *req, struct api_reply
 	else
 		reply_result(reply, ok, dto, &err);
 }
+
+void route_delete_file(const struct api_request *req, struct api_reply *reply)
+{
+	const char *id = NULL;
+	struct runtime rt;
+	struct runtime_error err = {.remote_status = 0};
+	if (!routes_check_id(req, reply, "FIL", &id) || !routes_runtime(req, reply, &rt))
+		return;
+	if (rt_file_delete(&rt, id, &err))
+		reply->status = 204;
+	else
+		routes_reply_runtime_error(reply, &err);
+}
+
+void route_regenerate_ownership_token(const struct api_request *req, struct api_reply *reply)
+{
+	const char *id = NULL;
+	json_object *dto = NULL;
+	struct runtime rt;
+	struct runtime_error err = {.remote_status = 0};
+	if (!routes_check_id(req, reply, "FIL", &id) || !routes_runtime(req, reply, &rt))
+		return;
+	bool ok = rt_file_regenerate_ownership_token(&rt, id, &dto, &err);
+	if (ok)
+		reply->status = 200;
+	reply_result(reply, ok, dto, &err);
+}

@@ -30,6 +30,8 @@ void route_get_own_files(const struct api_request *req, struct api_reply *reply)
 void route_get_peer_files(const struct api_request *req, struct api_reply *reply);
 void route_get_file(const struct api_request *req, struct api_reply *reply);
 void route_create_token_for_file(const struct api_request *req, struct api_reply *reply);
+void route_delete_file(const struct api_request *req, struct api_reply *reply);
+void route_regenerate_ownership_token(const struct api_request *req, struct api_reply *reply);
 
 void route_create_challenge(const struct api_request *req, struct api_reply *reply);
 void route_validate_challenge(const struct api_request *req, struct api_reply *reply);
