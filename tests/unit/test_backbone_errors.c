@@ -130,7 +130,7 @@ static void expect(struct backbone_client *c, const char *path, enum backbone_st
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	int port;
+	int port = 0;
 	pid_t server = start_server(&port);
 	if (!ok(server > 0, "canned server started"))
 		return tap_done();
