@@ -3,7 +3,8 @@
 // with their DTOs, events and filters; the original's error for a recipient without a relationship;
 // files uploaded as multipart (fields as the original), downloaded with type and name, attached to a
 // message (0, 1 and 5 attachments) and downloaded by the recipient byte-identical; peer files by
-// reference and by token; upload refusals; challenges created and validated (Device: notSupported).
+// reference and by token; upload refusals; challenges created and validated (Device: notSupported);
+// file ownership (lock, regenerate, claim, delete); a Notification queued on a Pending relationship.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -315,4 +316,29 @@ test('ownership: a wrong token locks A\'s file (FileOwnershipLocked synced), reg
   assert.equal((await expect(a, 'GET', `/Files/${other.id}`, undefined, 404)).code, 'error.runtime.recordNotFound');
   assert.equal((await call(a, 'DELETE', `/Files/${other.id}`)).status, 404);
   assert.equal((await expect(a, 'DELETE', '/Files/nope', undefined, 400)).message, 'id must match pattern FIL.*');
+});
+
+test('a Notification sent by the templator while the relationship is Pending arrives once it is accepted', { skip }, async () => {
+  const c3 = await start(env, 'msg_c');
+  try {
+    const t = await expect(a, 'POST', '/RelationshipTemplates/Own', { content: templateContent({}), expiresAt: inFuture() }, 201);
+    await expect(c3, 'POST', '/RelationshipTemplates/Peer', { reference: t.reference.truncated }, 201);
+    const r = await expect(c3, 'POST', '/Relationships', { templateId: t.id, creationContent: creationContent({}) }, 201);
+    await syncUntil(a, r.id, 'Pending');
+    assert.equal(r.peer, addrA);
+    const addrC = (await expect(c3, 'GET', '/Account/IdentityInfo', undefined, 200)).address;
+    const mail = { '@type': 'Mail', to: [addrC], subject: 'early', body: 'b' };
+    assert.equal((await expect(a, 'POST', '/Messages', { recipients: [addrC], content: mail }, 400)).code,
+      'error.transport.messages.hasNoActiveRelationship');
+    const note = { '@type': 'Notification', id: 'NOTabcdefghij0123456', items: [] };
+    const m = await expect(a, 'POST', '/Messages', { recipients: [addrC], content: note }, 201);
+    await sync(c3);
+    assert.equal((await expect(c3, 'GET', '/Messages', undefined, 200)).length, 0, 'held back while Pending');
+    await expect(a, 'PUT', `/Relationships/${r.id}/Accept`, undefined, 200);
+    await syncUntil(c3, r.id, 'Active');
+    const got = await receive(c3, m.id);
+    assert.deepEqual(got.content, note);
+  } finally {
+    await c3.cleanup();
+  }
 });
