@@ -11,6 +11,7 @@
 #include "runtime/files.h"
 #include "runtime/messages.h"
 #include "runtime/messages_crypto.h"
+#include "runtime/relationships.h"
 #include "runtime/store.h"
 
 static const struct filter_field message_fields[] = {
@@ -446,6 +447,22 @@ static bool already_stored(struct runtime *rt, const char *id, bool *yes, struct
 	return true;
 }
 
+/*
+ * A message can be handed out before the event that activated its relationship (the Backbone
+ * unblocks older MessageReceived events on acceptance): bring the relationship up to date first,
+ * which completes the requestor's secrets (a later RelationshipStatusChanged then finds no change).
+ */
+static bool complete_secrets(struct runtime *rt, const char *sender, struct peer_rel *rel, struct runtime_error *err)
+{
+	bool skipped = false, found = false;
+	char id[sizeof(rel->id)];
+	snprintf(id, sizeof(id), "%s", rel->id);
+	if (!rt_relationship_apply_remote(rt, id, NULL, &skipped, err))
+		return false;
+	ecrypto_rel_secrets_wipe(&rel->secrets);
+	return peer_rel_load(rt, sender, false, rel, &found, err);
+}
+
 /* Opens the Backbone's MessageDTO with the relationship to its sender, loads the attachments. */
 static bool open_and_store(struct runtime *rt, json_object *message, struct runtime_error *err)
 {
@@ -460,6 +477,8 @@ static bool open_and_store(struct runtime *rt, json_object *message, struct runt
 	struct peer_rel rel;
 	bool found = false;
 	if (!peer_rel_load(rt, sender, false, &rel, &found, err))
+		return false;
+	if (found && !rel.usable && !complete_secrets(rt, sender, &rel, err))
 		return false;
 	if (!found || !rel.usable)
 		return ecrypto_rel_secrets_wipe(&rel.secrets),

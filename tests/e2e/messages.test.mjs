@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { asConnector, haveDatabase, setupBackbone, start, teardown } from './account-lib.mjs';
+import { asConnector, haveDatabase, setupBackbone, sql, start, teardown } from './account-lib.mjs';
 import { API_KEY } from './account-lib.mjs';
 import { call, creationContent, events, expect, inFuture, sync, syncUntil, templateContent } from './relationships-lib.mjs';
 
@@ -338,6 +338,8 @@ test('a Notification sent by the templator while the relationship is Pending arr
     await syncUntil(c3, r.id, 'Active');
     const got = await receive(c3, m.id);
     assert.deepEqual(got.content, note);
+    assert.equal(sql(env, `SELECT count(*) FROM msg_c.external_events WHERE (result <> 'applied' OR times_seen > 1) AND event_type = 'MessageReceived'`), '0',
+      'the message opened at once, even though its event came before the activation');
   } finally {
     await c3.cleanup();
   }
