@@ -1,6 +1,7 @@
 /*
  * sync/handlers_pending.c: PLACEHOLDER handlers for the external events whose domain logic belongs
- * to other areas (relationships, messages, peers, templates, files, tokens).
+ * to other areas (messages, files, tokens). The relationship, peer and template handlers live in
+ * lib/runtime/sync_handlers.c.
  *
  * Each of these RECORDS THE EVENT AND EMITS NOTHING YET: it returns SYNC_EVENT_RECORDED, so the
  * event is acknowledged to the Backbone and kept in external_events (result 'recorded', with its
@@ -22,87 +23,9 @@ static enum sync_event_result recorded(const struct sync_event *event, const cha
 	return SYNC_EVENT_RECORDED;
 }
 
-/* Should: GET /Messages/{id}, decrypt, store, emit transport.messageReceived. Records only. */
-enum sync_event_result sync_handle_message_received(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "message");
-}
+/* MessageReceived and MessageDelivered: lib/runtime/messages_sync.c (messages area). */
 
-/* Should: GET /Messages?ids=, emit transport.messageDelivered (no longer emitted). Records only. */
-enum sync_event_result sync_handle_message_delivered(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "message");
-}
-
-/* Should: applyRelationshipChangedEvent, emit transport.relationshipChanged. Records only. */
-enum sync_event_result sync_handle_relationship_status_changed(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "relationship");
-}
-
-/* Should: the same update, plus transport.relationshipReactivationRequested. Records only. */
-enum sync_event_result sync_handle_relationship_reactivation_requested(struct sync_context *ctx,
-                                                                       const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "relationship");
-}
-
-/* Should: the same update, plus transport.relationshipReactivationCompleted. Records only. */
-enum sync_event_result sync_handle_relationship_reactivation_completed(struct sync_context *ctx,
-                                                                       const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "relationship");
-}
-
-/* Should: peerDeletionInfo = ToBeDeleted, emit transport.peerToBeDeleted. Records only. */
-enum sync_event_result sync_handle_peer_to_be_deleted(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "relationship");
-}
-
-/* Should: clear peerDeletionInfo, emit transport.peerDeletionCancelled. Records only. */
-enum sync_event_result sync_handle_peer_deletion_cancelled(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "relationship");
-}
-
-/* Should: peerDeletionInfo = Deleted, emit transport.peerDeleted. Records only. */
-enum sync_event_result sync_handle_peer_deleted(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "relationship");
-}
-
-/* Should: load the own template; if known, emit transport.relationshipTemplateAllocationsExhausted
- * with its DTO (the original emits nothing for an unknown template). Records only. */
-enum sync_event_result sync_handle_template_allocations_exhausted(struct sync_context *ctx,
-                                                                  const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "template");
-}
-
-/* Should: mark the local file locked, emit transport.fileOwnershipLocked. Records only. */
-enum sync_event_result sync_handle_file_ownership_locked(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "file");
-}
-
-/* Should: GET /Files/{id}/metadata, clear the ownership token, emit transport.fileOwnershipClaimed.
- * Records only. */
-enum sync_event_result sync_handle_file_ownership_claimed(struct sync_context *ctx, const struct sync_event *event)
-{
-	(void)ctx;
-	return recorded(event, "file");
-}
+/* FileOwnershipLocked and FileOwnershipClaimed: lib/runtime/messages_sync.c (messages area). */
 
 /* The original has no processor (error.transport.unknown, retried 3 times); we record it and
  * acknowledge it, so the Backbone does not hand it out again. Records only. */

@@ -149,23 +149,24 @@ test('405 with Allow when the path exists for other methods', async () => {
 
 test('business routes exist under both prefixes (501 until implemented)', async () => {
 	for (const prefix of ['/api/core/v1', '/api/v2']) {
-		const res = await request(main, 'GET', `${prefix}/Files/FIL12345678901234567`, { headers: withKey });
+		const res = await request(main, 'GET', `${prefix}/Attributes/ATT12345678901234567`, { headers: withKey });
 		const error = assertError(res, 501, 'error.connector.http.notImplemented');
-		assert.match(error.message, /getFile/);
+		assert.match(error.message, /getAttribute/);
 	}
 });
 
 test('406 when Accept excludes what the route produces', async () => {
 	assertError(await request(main, 'GET', '/api/core/v1/Files', { headers: { ...withKey, Accept: 'image/png' } }), 406, 'error.connector.http.notAcceptable');
-	assert.equal((await request(main, 'GET', '/api/core/v1/Files', { headers: { ...withKey, Accept: 'application/json' } })).status, 501);
-	assert.equal((await request(main, 'GET', '/api/v2/Tokens/TOK12345678901234567', { headers: { ...withKey, Accept: 'image/png' } })).status, 501, 'QR routes accept image/png');
+	assert.equal((await request(main, 'GET', '/api/core/v1/Attributes', { headers: { ...withKey, Accept: 'application/json' } })).status, 501);
+	// accepted (not 406); the handler then fails with 500 because this connector has no database
+	assert.equal((await request(main, 'GET', '/api/v2/Tokens/TOK12345678901234567', { headers: { ...withKey, Accept: 'image/png' } })).status, 500, 'QR routes accept image/png');
 });
 
 test('bad JSON: 400 invalidJsonInPayload even without a key', async () => {
 	const headers = { 'Content-Type': 'application/json' };
 	for (const body of ['{"a":', '{} x', '"text"'])
 		assertError(await request(main, 'POST', '/api/core/v1/Messages', { headers, body }), 400, 'error.connector.validation.invalidJsonInPayload');
-	const good = await request(main, 'POST', '/api/core/v1/Messages', { headers: { ...headers, ...withKey }, body: '{"recipients":[]}' });
+	const good = await request(main, 'POST', '/api/core/v1/Attributes', { headers: { ...headers, ...withKey }, body: '{"recipients":[]}' });
 	assert.equal(good.status, 501);
 });
 
@@ -179,7 +180,7 @@ test('JSON bodies over 2 MiB: 413 payloadTooLarge', async () => {
 	const headers = { ...withKey, 'Content-Type': 'application/json' };
 	const error = assertError(await request(main, 'POST', '/api/core/v1/Messages', { headers, body: '[' + '1,'.repeat(1024 * 1024) + '1]' }), 413, 'error.connector.http.payloadTooLarge');
 	assert.match(error.message, /2097152 bytes/);
-	assert.equal((await request(main, 'POST', '/api/core/v1/Messages', { headers, body: '[' + '1,'.repeat(1024 * 1024 - 10) + '1]' })).status, 501, 'just under the limit passes');
+	assert.equal((await request(main, 'POST', '/api/core/v1/Attributes', { headers, body: '[' + '1,'.repeat(1024 * 1024 - 10) + '1]' })).status, 501, 'just under the limit passes');
 });
 
 test('CORS off: OPTIONS meets auth', async () => {

@@ -253,8 +253,8 @@ static void test_sync_paged(struct account_session *a, struct account_session *b
 	enum sync_status st = sync_everything(a->db, a->client, &a->identity, &rep, err, sizeof(err));
 	ok(st == SYNC_OK, "sync ok %s", err);
 	is_int(rep.events, 60, "all 60 events read (two pages of 50)");
-	is_int(rep.recorded, 60, "all recorded (no template handler yet)");
-	is_int(count(a->db, "SELECT count(*) FROM external_events WHERE result = 'recorded'"), 60, "60 rows kept");
+	is_int(rep.applied, 60, "all applied (templates unknown here: nothing to emit)");
+	is_int(count(a->db, "SELECT count(*) FROM external_events WHERE result = 'applied'"), 60, "60 rows kept");
 	is_int(count(a->db, "SELECT count(*) FROM sync_runs WHERE outcome = 'finalized'"), rep.runs, "runs finalized");
 	sync_everything(a->db, a->client, &a->identity, &rep, err, sizeof(err));
 	is_int(rep.events, 0, "the next sync finds nothing: all were acknowledged");
@@ -297,7 +297,7 @@ static void test_resume(struct account_session *a, struct account_session *b)
 	   err);
 	ok(rep.resumed, "it resumed the open run");
 	is_int(rep.replayed, 1, "the applied event was not applied again");
-	is_int(rep.recorded, 2, "the other two were applied now");
+	is_int(rep.applied, 2, "the other two were applied now");
 	is_int(count(a->db, "SELECT count(*) FROM sync_runs WHERE finalized_at IS NULL"), 0, "no open run left");
 	is_int(count(a->db, "SELECT count(*) FROM external_events"), 63, "63 distinct events, none twice");
 }

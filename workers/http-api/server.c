@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -145,17 +147,12 @@ static int64_t elapsed_ms(const struct timespec *start)
 	return (int64_t)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-/* Writes headers and data (len 0: no content), counts, logs, frees the exchange. */
-static void send_raw(struct exchange *ex, int status, const char *content_type, const char *data, size_t len)
+static void send_error(struct exchange *ex, int status, const char *code, const char *message);
+
+/* Writes headers and buf (may be empty), counts, logs, frees the exchange and buf. */
+static void send_buffer(struct exchange *ex, int status, struct evbuffer *buf)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(ex->req);
-	struct evbuffer *buf = evbuffer_new();
-	if (!buf)
-		fatal(EXIT_FAILURE, "evbuffer_new");
-	if (content_type) {
-		evbuffer_add(buf, data, len);
-		evhttp_add_header(out, "Content-Type", content_type);
-	}
 	char iso[32], duration[24];
 	int64_t ms = elapsed_ms(&ex->start);
 	snprintf(duration, sizeof(duration), "%lld", (long long)ms);
@@ -175,6 +172,19 @@ static void send_raw(struct exchange *ex, int status, const char *content_type, 
 	exchange_free(ex);
 }
 
+/* Writes headers and data (content_type NULL: no content), counts, logs, frees the exchange. */
+static void send_raw(struct exchange *ex, int status, const char *content_type, const char *data, size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+	if (!buf)
+		fatal(EXIT_FAILURE, "evbuffer_new");
+	if (content_type) {
+		evbuffer_add(buf, data, len);
+		evhttp_add_header(evhttp_request_get_output_headers(ex->req), "Content-Type", content_type);
+	}
+	send_buffer(ex, status, buf);
+}
+
 /* JSON body, or none when body is NULL. */
 static void send_reply(struct exchange *ex, int status, json_object *body)
 {
@@ -183,6 +193,42 @@ static void send_reply(struct exchange *ex, int status, json_object *body)
 	                                  body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len)
 	                        : NULL;
 	send_raw(ex, status, body ? "application/json; charset=utf-8" : NULL, text, len);
+}
+
+struct evhttp_request *exchange_request(const struct exchange *ex)
+{
+	return ex->req;
+}
+
+void exchange_reply_file(struct exchange *ex, int status, int fd, const char *content_type, const char *disposition)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct stat st;
+	if (!buf)
+		fatal(EXIT_FAILURE, "evbuffer_new");
+	bool empty = fstat(fd, &st) == 0 && st.st_size == 0;
+	if (empty)
+		close(fd); /* evbuffer_add_file refuses (and leaks on) an empty range */
+	else if (fstat(fd, &st) != 0 || evbuffer_add_file(buf, fd, 0, st.st_size) != 0) {
+		close(fd);
+		evbuffer_free(buf);
+		send_error(ex, 0, API_ERR_UNEXPECTED, "The file content cannot be sent.");
+		return;
+	}
+	struct evkeyvalq *out = evhttp_request_get_output_headers(ex->req);
+	evhttp_add_header(out, "Content-Type", content_type);
+	if (disposition)
+		evhttp_add_header(out, "Content-Disposition", disposition);
+	send_buffer(ex, status, buf);
+}
+
+/* An image/png reply (QR codes), status 200 or 201. */
+static void send_png(struct exchange *ex, int status, struct api_reply *reply)
+{
+	char disposition[96];
+	snprintf(disposition, sizeof(disposition), "attachment;filename=%s.png", reply->png_name);
+	evhttp_add_header(evhttp_request_get_output_headers(ex->req), "Content-Disposition", disposition);
+	send_raw(ex, status, "image/png", (const char *)reply->png, reply->png_len);
 }
 
 static void send_error(struct exchange *ex, int status, const char *code, const char *message)
@@ -207,6 +253,8 @@ void exchange_reply(struct exchange *ex, struct api_reply *reply)
 		send_raw(ex, status ? status : 200,
 		         reply->content_type ? reply->content_type : "text/plain; charset=utf-8", reply->text,
 		         reply->text_len);
+	} else if (reply->png) {
+		send_png(ex, status ? status : (ex->method == HTTP_M_POST ? 201 : 200), reply);
 	} else if (reply->raw) {
 		send_reply(ex, status ? status : 200, reply->raw);
 	} else if (status == 204) {
@@ -225,6 +273,7 @@ void exchange_reply(struct exchange *ex, struct api_reply *reply)
 	json_object_put(reply->raw);
 	free(reply->text);
 	free(reply->error_message);
+	free(reply->png);
 	memset(reply, 0, sizeof(*reply));
 }
 

@@ -22,8 +22,10 @@
 #include "http_query.h"
 #include "http_router.h"
 
-#define HTTP_JSON_BODY_LIMIT       (2 * 1024 * 1024)
-#define HTTP_TRANSPORT_BODY_LIMIT  (16 * 1024 * 1024)
+#define HTTP_JSON_BODY_LIMIT (2 * 1024 * 1024)
+/* Bodies other than JSON/form (multipart file uploads) up to platformMaxUnencryptedFileSize's
+ * ceiling of 100 MiB plus framing; JSON and form bodies stay capped at HTTP_JSON_BODY_LIMIT. */
+#define HTTP_TRANSPORT_BODY_LIMIT  (101 * 1024 * 1024)
 #define HTTP_AUTH_FAILURE_DELAY_MS 1000
 #define HTTP_SERVER_MAX_LISTENERS  8
 #define HTTP_DRAIN_FLUSH_CAP_MS    2000
@@ -78,6 +80,9 @@ struct api_reply {
 	char *error_message; /* malloc'd */
 	int error_status;
 	bool deferred;
+	uint8_t *png; /* image/png body (malloc'd, taken) with Content-Disposition attachment */
+	size_t png_len;
+	char png_name[48]; /* file name without .png */
 };
 
 typedef void (*api_handler)(const struct api_request *req, struct api_reply *reply);
@@ -96,6 +101,13 @@ const char *api_param(const struct api_request *req, const char *name);
 void api_reply_error(struct api_reply *reply, const char *code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* The libevent request of an exchange (raw body and headers of multipart uploads). */
+struct evhttp_request;
+struct evhttp_request *exchange_request(const struct exchange *exchange);
+/* Answers a deferred exchange with the whole content of fd (taken; sent with sendfile/mmap, never
+ * copied to the heap), content_type and an optional Content-Disposition. */
+void exchange_reply_file(struct exchange *exchange, int status, int fd, const char *content_type,
+                         const char *disposition);
 /* Answers a deferred exchange (takes the reply's references). */
 void exchange_reply(struct exchange *exchange, struct api_reply *reply);
 struct http_server *exchange_server(const struct exchange *exchange);
