@@ -52,7 +52,8 @@ static const struct config_key config_keys[] = {
         INTR("transportLibrary.platformTimeout", 1, INT32_LIMIT),
         INTR("transportLibrary.platformMaxRedirects", 0, 100),
         INTR("transportLibrary.platformMaxContentLength", 1, INT64_MAX),
-        INTR("transportLibrary.platformMaxUnencryptedFileSize", 1, INT64_MAX),
+        /* the HTTP worker takes upload bodies up to 101 MiB (HTTP_TRANSPORT_BODY_LIMIT) */
+        INTR("transportLibrary.platformMaxUnencryptedFileSize", 1, 100 * 1024 * 1024),
         ROWC("transportLibrary.realm", CONFIG_STRING, CHECK_REALM),
         ROW("transportLibrary.datawalletEnabled", CONFIG_BOOL),
         ROW("transportLibrary.debug", CONFIG_BOOL),

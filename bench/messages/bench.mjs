@@ -2,19 +2,22 @@
 //   1. messages sent per second from C Connector A to B (1 KiB ArbitraryMessageContent), one at a
 //      time and 4 in parallel, in rounds of 20 (the Backbone's limit of unreceived messages per
 //      sender), and messages received per second by B (its sync fetching, opening and storing them);
-//   2. upload and download throughput in MiB/s for a 7 MiB file (the Backbone refuses blobs over
-//      10 MiB, i.e. plaintexts over about 7.5 MiB once base64 in CryptoCipher JSON), and the HTTP worker's peak RSS (VmHWM) before and
-//      after the upload.
+//   2. upload and download throughput in MiB/s for a 20 MiB file (the local Backbone runs with
+//      --max-file-size 30 MiB for its ~27 MiB cipher, A with platformMaxUnencryptedFileSize 21 MiB),
+//      and the HTTP worker's peak RSS (VmHWM) before and after the upload.
 // Needs CONNECTOR_TEST_DATABASE and a build (preferably without sanitizers, which inflate RSS):
 // node bench/messages/bench.mjs [rounds]; CONNECTOR_BUILDDIR defaults to ./build.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { API_KEY, setupBackbone, start, teardown } from '../../tests/e2e/account-lib.mjs';
+import { API_KEY, connectorConfig, teardown } from '../../tests/e2e/account-lib.mjs';
+import { createDatabase, startBackbone } from '../../tests/e2e/backbone-lib.mjs';
+import { startConnector } from '../../tests/e2e/lib/connector.mjs';
 import { creationContent, expect, inFuture, sync, syncUntil, templateContent } from '../../tests/e2e/relationships-lib.mjs';
 
 const rounds = Number(process.argv[2] ?? 5);
 const MiB = 1 << 20;
+const FILE_MIB = 20;
 
 async function relate(a, b) {
   const t = await expect(a, 'POST', '/RelationshipTemplates/Own', { content: templateContent({}), expiresAt: inFuture() }, 201);
@@ -52,7 +55,7 @@ const peakRss = (pid) => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p
 async function files(a) {
   const [pid] = await a.workerPids('coreHttpApi');
   const before = peakRss(pid);
-  const bytes = crypto.randomBytes(7 * MiB);
+  const bytes = crypto.randomBytes(FILE_MIB * MiB);
   const form = new FormData();
   form.append('file', new Blob([bytes]), 'bench.bin');
   const t0 = performance.now();
@@ -67,11 +70,17 @@ async function files(a) {
   const got = Buffer.from(await d.arrayBuffer());
   const down = performance.now() - t1;
   if (!got.equals(bytes)) throw new Error('download differs');
-  return { up: 7 / (up / 1000), down: 7 / (down / 1000), before, after };
+  return { up: FILE_MIB / (up / 1000), down: FILE_MIB / (down / 1000), before, after };
 }
 
-const env = await setupBackbone('bench_msg');
-const [a, b] = await Promise.all([start(env, 'bmsg_a'), start(env, 'bmsg_b')]);
+const db = createDatabase('bench_msg');
+const env = { db, backbone: await startBackbone(['--listen', '127.0.0.1:0', '--database', db.conninfo, '--max-file-size', String(30 * MiB)]) };
+function start(name) {
+  const config = connectorConfig(env, name);
+  Object.assign(config.transportLibrary, { platformMaxUnencryptedFileSize: 21 * MiB, platformTimeout: 120000 });
+  return startConnector({ config, startTimeoutMs: 30000 });
+}
+const [a, b] = await Promise.all([start('bmsg_a'), start('bmsg_b')]);
 try {
   await relate(a, b);
   const addrB = (await expect(b, 'GET', '/Account/IdentityInfo', undefined, 200)).address;
@@ -82,10 +91,10 @@ try {
   console.log(`  sent/s, one at a time     ${one.sent.toFixed(1)}`);
   console.log(`  sent/s, 4 in parallel     ${four.sent.toFixed(1)}`);
   console.log(`  received/s (sync)         ${one.received.toFixed(1)} / ${four.received.toFixed(1)}`);
-  console.log('file of 7 MiB');
+  console.log(`file of ${FILE_MIB} MiB`);
   console.log(`  upload   MiB/s            ${f.up.toFixed(1)}`);
   console.log(`  download MiB/s            ${f.down.toFixed(1)}`);
-  console.log(`  HTTP worker peak RSS MiB  ${f.before.toFixed(1)} before, ${f.after.toFixed(1)} after the upload`);
+  console.log(`  HTTP worker peak RSS MiB  ${f.before.toFixed(1)} before, ${f.after.toFixed(1)} after the upload (+${(f.after - f.before).toFixed(1)})`);
 } finally {
   await teardown(env, [a, b]);
 }

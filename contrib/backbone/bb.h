@@ -19,10 +19,12 @@
 #include <stdint.h>
 
 #define BB_MAX_CLIENTS 16
-#define BB_MAX_PARAMS  20
-#define BB_ADDR_MAX    96
-#define BB_ID_LEN      20
-#define BB_MAX_NOTIFY  32
+/* Room for the other parts and the multipart framing of a file upload beyond its content. */
+#define BB_UPLOAD_FRAMING (2 * 1024 * 1024)
+#define BB_MAX_PARAMS     20
+#define BB_ADDR_MAX       96
+#define BB_ID_LEN         20
+#define BB_MAX_NOTIFY     32
 
 struct bb_client {
 	char *id;
@@ -38,6 +40,7 @@ struct bb_config {
 	int nclients;
 	char *domain;
 	size_t max_body;
+	size_t max_file_size; /* largest `content` part of a file upload */
 	int token_lifetime;
 	int sse_keepalive;
 	int max_recipients;

@@ -15,7 +15,6 @@
 #include "bb_multipart.h"
 #include "timeutil.h"
 
-#define MAX_CONTENT    (10 * 1024 * 1024)
 #define TOKEN_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*()_-+=<>?/{}[]|~"
 
 static void new_ownership_token(char out[21])
@@ -86,8 +85,8 @@ static bool read_upload(struct bb_req *r, struct upload *u)
 		return false;
 	}
 	const struct bb_part *content = bb_multipart_find(parts, n, "content");
-	if (!content || content->len < 1 || content->len > MAX_CONTENT) {
-		bb_invalid(r, "content", "must be a file part of 1 byte to 10 MiB");
+	if (!content || content->len < 1 || content->len > r->srv->cfg.max_file_size) {
+		bb_invalid(r, "content", "must be a file part of 1 byte to --max-file-size bytes");
 		return false;
 	}
 	u->content = *content;

@@ -28,6 +28,8 @@ static void usage(FILE *out)
 	      "  --client ID:SECRET       an OAuth client; repeatable (default test:test)\n"
 	      "  --address-domain DOMAIN  did:e domain of identity addresses (default localhost)\n"
 	      "  --max-body BYTES         largest request body (default 20971520)\n"
+	      "  --max-file-size BYTES    largest uploaded file content, i.e. the cipher (default 10485760,\n"
+	      "                           the real Backbone's); raises --max-body to fit it\n"
 	      "  --token-lifetime SECS    access token lifetime, 60-3600 (default 300)\n"
 	      "  --sse-keepalive SECS     keep-alive interval of SSE streams (default 20)\n"
 	      "  --max-recipients N       most recipients of one message (default 20)\n"
@@ -100,22 +102,17 @@ static bool schema_valid(const char *s)
 
 static void parse_args(int argc, char **argv, struct bb_config *c)
 {
-	static const struct option opts[] = {{"listen", 1, 0, 'l'},
-	                                     {"database", 1, 0, 'd'},
-	                                     {"client", 1, 0, 'c'},
-	                                     {"address-domain", 1, 0, 'a'},
-	                                     {"max-body", 1, 0, 'm'},
-	                                     {"token-lifetime", 1, 0, 't'},
-	                                     {"sse-keepalive", 1, 0, 'k'},
-	                                     {"max-recipients", 1, 0, 'r'},
-	                                     {"schema", 1, 0, 's'},
-	                                     {"log-level", 1, 0, 'L'},
-	                                     {"help", 0, 0, 'h'},
-	                                     {"version", 0, 0, 'V'},
-	                                     {0, 0, 0, 0}};
+	static const struct option opts[] = {{"listen", 1, 0, 'l'},         {"database", 1, 0, 'd'},
+	                                     {"client", 1, 0, 'c'},         {"address-domain", 1, 0, 'a'},
+	                                     {"max-body", 1, 0, 'm'},       {"max-file-size", 1, 0, 'f'},
+	                                     {"token-lifetime", 1, 0, 't'}, {"sse-keepalive", 1, 0, 'k'},
+	                                     {"max-recipients", 1, 0, 'r'}, {"schema", 1, 0, 's'},
+	                                     {"log-level", 1, 0, 'L'},      {"help", 0, 0, 'h'},
+	                                     {"version", 0, 0, 'V'},        {0, 0, 0, 0}};
 	static char default_listen[] = "127.0.0.1:8090";
 	*c = (struct bb_config){.domain = "localhost",
 	                        .max_body = 20 * 1024 * 1024,
+	                        .max_file_size = 10 * 1024 * 1024,
 	                        .token_lifetime = 300,
 	                        .sse_keepalive = 20,
 	                        .max_recipients = 20,
@@ -140,6 +137,9 @@ static void parse_args(int argc, char **argv, struct bb_config *c)
 			break;
 		case 'm':
 			c->max_body = (size_t)parse_num("--max-body", optarg, 1024, 1L << 30);
+			break;
+		case 'f':
+			c->max_file_size = (size_t)parse_num("--max-file-size", optarg, 1, 1L << 30);
 			break;
 		case 't':
 			c->token_lifetime = (int)parse_num("--token-lifetime", optarg, 60, 3600);
@@ -174,6 +174,8 @@ static void parse_args(int argc, char **argv, struct bb_config *c)
 		bad("--address-domain", "must be a lower-case host name such as localhost (no IP address)");
 	if (!schema_valid(c->schema))
 		bad("--schema", "must be a lower-case SQL identifier");
+	if (c->max_body < c->max_file_size + BB_UPLOAD_FRAMING)
+		c->max_body = c->max_file_size + BB_UPLOAD_FRAMING;
 	if (c->nclients == 0)
 		c->clients[c->nclients++] = (struct bb_client){"test", "test"};
 }

@@ -1,8 +1,10 @@
 // tests/e2e/messages-peer.test.mjs: a C Connector (connectord, PostgreSQL, the local Backbone) and
 // an official @nmshd/runtime 7.0.0 peer (tests/interop/lib/peer.mjs) exchange messages both ways
-// with 0, 1 and 5 attachments of 0 B, 1 KiB and 5 MiB; the bytes that arrive are the bytes that
+// with 0, 1 and 5 attachments of 0 B, 1 KiB and 20 MiB; the bytes that arrive are the bytes that
 // were sent (SHA-256 compared); each loads the other's files by reference and by token; a Mail to a
-// pending relationship is refused with the original's error. Skipped without the database or the npm packages of
+// pending relationship is refused with the original's error. 20 MiB files need the file size limit
+// raised on all three sides: the local Backbone (--max-file-size, for the ~27 MiB cipher), the C
+// Connector and the official runtime (transportLibrary.platformMaxUnencryptedFileSize). Skipped without the database or the npm packages of
 // tests/interop (npm ci --prefix tests/interop).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +12,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { srcdir } from './lib/connector.mjs';
-import { API_KEY, haveDatabase, setupBackbone, start, teardown } from './account-lib.mjs';
+import { startConnector } from './lib/connector.mjs';
+import { createDatabase, startBackbone } from './backbone-lib.mjs';
+import { API_KEY, connectorConfig, haveDatabase, teardown } from './account-lib.mjs';
 import { creationContent, expect, inFuture, sync, syncUntil, templateContent } from './relationships-lib.mjs';
 
 const haveRuntime = fs.existsSync(path.join(srcdir, 'tests/interop/node_modules/@nmshd/runtime/package.json'));
@@ -20,7 +24,10 @@ const C = 'msgpeer_c';
 let env, c, peer, addrC, expectOk;
 const s = {};
 const sha = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
-const SIZES = [0, 1024, 5 << 20];
+const MiB = 1 << 20;
+const SIZES = [0, 1024, 20 * MiB];
+const MAX_FILE = 21 * MiB; /* platformMaxUnencryptedFileSize of both Connectors */
+const MAX_CIPHER = 30 * MiB; /* the Backbone's --max-file-size: the base64 cipher of 21 MiB fits */
 
 async function uploadC(bytes, filename) {
   const form = new FormData();
@@ -50,10 +57,16 @@ async function receiveC(id) {
 
 before(async () => {
   if (skip) return;
-  env = await setupBackbone('e2e_msgpeer');
+  const db = createDatabase('e2e_msgpeer');
+  env = { db, backbone: await startBackbone(['--listen', '127.0.0.1:0', '--database', db.conninfo, '--max-file-size', String(MAX_CIPHER)]) };
   const lib = await import('../interop/lib/peer.mjs');
   expectOk = lib.expectOk;
-  [c, peer] = await Promise.all([start(env, C), lib.createPeer(env.backbone.baseUrl, 'official')]);
+  const config = connectorConfig(env, C);
+  Object.assign(config.transportLibrary, { platformMaxUnencryptedFileSize: MAX_FILE, platformTimeout: 120000 });
+  [c, peer] = await Promise.all([
+    startConnector({ config, startTimeoutMs: 30000 }),
+    lib.createPeer(env.backbone.baseUrl, 'official', { maxFileSize: MAX_FILE }),
+  ]);
   addrC = (await expect(c, 'GET', '/Account/IdentityInfo', undefined, 200)).address;
   const t = await expect(c, 'POST', '/RelationshipTemplates/Own', { content: templateContent({}), expiresAt: inFuture() }, 201);
   await expectOk(peer.transport.relationshipTemplates.loadPeerRelationshipTemplate({ reference: t.reference.truncated }), 'peer loads');
@@ -76,7 +89,7 @@ test('while Pending, C refuses a Mail with the original error; after the accept 
   await peer.syncUntilRelationship(s.rel, 'Active');
 });
 
-test('C sends the peer messages with 0, 1 and 5 attachments (0 B, 1 KiB, 5 MiB); hashes match', { skip }, async () => {
+test('C sends the peer messages with 0, 1 and 5 attachments (0 B, 1 KiB, 20 MiB); hashes match', { skip }, async () => {
   const files = [];
   for (let i = 0; i < 5; i++) {
     const bytes = crypto.randomBytes(SIZES[i % 3]);
@@ -138,4 +151,17 @@ test('files by reference and by token, both directions', { skip }, async () => {
   const viaToken = await expectOk(peer.transport.files.getOrLoadFile({ reference: cToken.reference.truncated }), 'peer loads by token');
   const d = await expectOk(peer.transport.files.downloadFile({ id: viaToken.id }), 'peer downloads');
   assert.equal(sha(Buffer.from(d.content)), sha(s.cFiles[2].bytes));
+});
+
+test('over platformMaxUnencryptedFileSize both Connectors refuse the upload with the same error', { skip }, async () => {
+  const bytes = Buffer.alloc(MAX_FILE + 1);
+  const form = new FormData();
+  form.append('file', new Blob([bytes]), 'big.bin');
+  const res = await fetch(c.baseUrl + '/api/core/v1/Files/Own', { method: 'POST', headers: { 'X-API-KEY': API_KEY }, body: form });
+  const ours = (await res.json()).error;
+  assert.equal(res.status, 400);
+  const theirs = await peer.transport.files.uploadOwnFile({ content: bytes, filename: 'big.bin', mimetype: 'application/octet-stream' });
+  assert.ok(theirs.isError, 'the official runtime refuses it too');
+  assert.equal(ours.code, theirs.error.code);
+  assert.equal(ours.message, theirs.error.message);
 });

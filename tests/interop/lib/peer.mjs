@@ -87,10 +87,15 @@ function recordingEventBus(events) {
     return new RecordingEventBus((error, namespace) => note(`ERROR in event handler for ${namespace}: ${error}`));
 }
 
-/** options.requests enables the runtime's DeciderModule and RequestModule (request handling). */
-export function runtimeConfig(baseUrl, { datawallet = false, requests = false, clientSecret = CLIENT_SECRET } = {}) {
+/**
+ * options.requests enables the runtime's DeciderModule and RequestModule (request handling);
+ * options.maxFileSize sets transportLibrary.platformMaxUnencryptedFileSize (the runtime's default: 10 MiB).
+ */
+export function runtimeConfig(baseUrl, { datawallet = false, requests = false, clientSecret = CLIENT_SECRET, maxFileSize } = {}) {
+    const transportLibrary = { baseUrl, platformClientId: CLIENT_ID, platformClientSecret: clientSecret, debug: true, datawalletEnabled: datawallet };
+    if (maxFileSize !== undefined) transportLibrary.platformMaxUnencryptedFileSize = maxFileSize;
     return {
-        transportLibrary: { baseUrl, platformClientId: CLIENT_ID, platformClientSecret: clientSecret, debug: true, datawalletEnabled: datawallet },
+        transportLibrary,
         modules: {
             decider: { enabled: requests, location: "@nmshd/runtime:DeciderModule" },
             request: { enabled: requests, location: "@nmshd/runtime:RequestModule" },
