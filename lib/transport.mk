@@ -5,10 +5,11 @@ libconnector_a_SOURCES += lib/multipart.c lib/multipart.h \
 	lib/runtime/files_crypto.c lib/runtime/files_crypto.h \
 	lib/runtime/messages_crypto.c lib/runtime/messages_crypto.h \
 	lib/runtime/messages.c lib/runtime/messages.h lib/runtime/messages_sync.c \
+	lib/runtime/messages_sends.c lib/runtime/messages_sends.h \
 	lib/runtime/files.c lib/runtime/files.h lib/runtime/files_backbone.c lib/runtime/files_backbone.h \
 	lib/runtime/challenges.c lib/runtime/challenges.h
 
-dist_sql_DATA += sql/0005_messages_files.sql
+dist_sql_DATA += sql/0005_messages_files.sql sql/0008_message_sends.sql
 
 check_PROGRAMS += test_multipart
 TESTS += test_multipart
@@ -34,6 +35,8 @@ TESTS += tests/e2e/messages.test.mjs
 EXTRA_DIST += tests/e2e/messages.test.mjs
 TESTS += tests/e2e/messages-restart.test.mjs
 EXTRA_DIST += tests/e2e/messages-restart.test.mjs
+TESTS += tests/e2e/messages-idempotent.test.mjs
+EXTRA_DIST += tests/e2e/messages-idempotent.test.mjs sql/0008_message_sends.sql
 TESTS += tests/e2e/messages-peer.test.mjs
 EXTRA_DIST += tests/e2e/messages-peer.test.mjs
 # The official @nmshd/connector-sdk 6.7.0 (npm ci --prefix tests/sdk; skipped otherwise).

@@ -294,9 +294,37 @@ static json_object *message_item(struct bb_req *r, const char *id)
 	return message_json(r, id, true);
 }
 
+/* Without ids: every message the caller sent or received, oldest first (as the real Backbone,
+ * which lists all of the identity's messages when no ids are given), paged by bb_paged. */
+static void message_list_all(struct bb_req *r)
+{
+	struct bb_params p = {0};
+	bb_p_text(&p, r->address);
+	PGresult *res = bb_q(r,
+	                     "SELECT id FROM messages m WHERE created_by = $1 OR EXISTS (SELECT 1 FROM "
+	                     "message_recipients WHERE message_id = m.id AND address = $1) ORDER BY created_at, id",
+	                     &p);
+	if (!res)
+		return;
+	json_object *list = json_object_new_array();
+	for (int i = 0; i < PQntuples(res) && !r->error; i++) {
+		json_object *o = message_json(r, PQgetvalue(res, i, 0), true);
+		if (o)
+			json_object_array_add(list, o);
+	}
+	PQclear(res);
+	if (r->error)
+		json_object_put(list);
+	else
+		bb_paged(r, list);
+}
+
 static void message_list(struct bb_req *r)
 {
-	bb_list_ids(r, "MSG", message_item);
+	if (bb_query(r, "ids"))
+		bb_list_ids(r, "MSG", message_item);
+	else
+		message_list_all(r);
 }
 
 const struct bb_route bb_routes_messages[] = {

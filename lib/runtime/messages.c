@@ -1,7 +1,7 @@
 /*
  * runtime/messages.c: sending, listing, reading and receiving messages (messages.h). The record
  * crypto is messages_crypto.c; relationship rows are read here by peer (table of 0004), files
- * through files.h.
+ * through files.h; sends with an Idempotency-Key keep their record through messages_sends.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "runtime/files.h"
 #include "runtime/messages.h"
 #include "runtime/messages_crypto.h"
+#include "runtime/messages_sends.h"
 #include "runtime/relationships.h"
 #include "runtime/store.h"
 
@@ -201,9 +202,17 @@ static bool attachment_refs(struct runtime *rt, json_object *attachments, json_o
 	return true;
 }
 
-/* Seals the message and commits the advanced counters; *request gets the Backbone body. */
+/* The Idempotency-Key of a send (key NULL: none) and its request hash. */
+struct send_key {
+	const char *key;
+	char hash[65];
+};
+
+/* Seals the message and commits the advanced counters (with a key: and the send record in the
+ * same transaction); *request gets the Backbone body. */
 static bool seal_and_reserve(struct runtime *rt, json_object *recipients, json_object *content, json_object *refs,
-                             const char *created_at, json_object **request, struct runtime_error *err)
+                             const char *created_at, const struct send_key *k, json_object **request,
+                             struct runtime_error *err)
 {
 	struct send_state s = {0};
 	bool notification = strcmp(rt_json_str(content, "@type"), "Notification") == 0;
@@ -218,6 +227,8 @@ static bool seal_and_reserve(struct runtime *rt, json_object *recipients, json_o
 	}
 	for (size_t i = 0; fine && i < s.n; i++)
 		fine = peer_rel_save(rt, &s.rels[i], err);
+	if (fine && k->key)
+		fine = msg_send_insert(rt, k->key, k->hash, *request, err);
 	if (fine && !db_commit(rt->db))
 		fine = rt_fail_db(err, rt, "committing the message counters");
 	if (!fine) {
@@ -275,8 +286,90 @@ static bool store_message(struct runtime *rt, json_object *dto, bool is_own, jso
 	return rt_emit(rt, namespace, json_object_get(dto), err);
 }
 
+/* Stores the sent message and its event (and completes the send record) in one transaction. */
+static bool commit_sent(struct runtime *rt, json_object *dto, json_object *refs, const struct send_key *k,
+                        struct runtime_error *err)
+{
+	bool fine = db_begin(rt->db) ? store_message(rt, dto, true, refs, "transport.messageSent", err)
+	                             : rt_fail_db(err, rt, "starting a transaction");
+	if (fine && k->key)
+		fine = msg_send_complete(rt, k->key, rt_json_str(dto, "id"), err);
+	if (fine && !db_commit(rt->db))
+		fine = rt_fail_db(err, rt, "committing the message");
+	if (!fine)
+		db_rollback(rt->db);
+	return fine;
+}
+
+/* The Backbone's record of the message (owned): POSTs request unless a keyed retry finds it there. */
+static bool backbone_accept(struct runtime *rt, json_object *request, bool look_first, json_object **accepted,
+                            struct runtime_error *err)
+{
+	*accepted = NULL;
+	if (look_first && !msg_send_find_at_backbone(rt, request, accepted, err))
+		return false;
+	if (*accepted)
+		return true;
+	struct backbone_response r = {0};
+	bool fine = backbone_call(rt->client, "POST", "/api/v2/Messages", request, BACKBONE_AUTH, &r) == BACKBONE_OK;
+	if (!fine)
+		rt_fail_backbone(err, &r);
+	else if (!rt_json_str(r.result, "id"))
+		fine = rt_fail(err, RT_ERR_UNEXPECTED, "the Backbone's answer to POST /api/v2/Messages has no id");
+	else
+		*accepted = json_object_get(r.result);
+	backbone_response_clear(&r);
+	return fine;
+}
+
+/* Seals (or, for a known key, takes the recorded body), gets the message accepted, stores it. */
+static bool send_sealed(struct runtime *rt, json_object *recipients, json_object *content, json_object *attachments,
+                        json_object *refs, const struct send_key *k, struct msg_send_record *rec, json_object **dto,
+                        struct runtime_error *err)
+{
+	char now[32];
+	rt_now_iso(now);
+	json_object *request = rec->found ? json_object_get(rec->request) : NULL, *accepted = NULL;
+	bool fine = rec->found || seal_and_reserve(rt, recipients, content, refs, now, k, &request, err);
+	fine = fine && backbone_accept(rt, request, rec->found, &accepted, err);
+	if (fine) {
+		const char *created = rt_json_str(accepted, "createdAt");
+		*dto = sent_dto(rt, rt_json_str(accepted, "id"), created ? created : now, recipients, content,
+		                attachments);
+		fine = commit_sent(rt, *dto, refs, k, err);
+		if (!fine) {
+			json_object_put(*dto);
+			*dto = NULL;
+		}
+	}
+	json_object_put(accepted);
+	json_object_put(request);
+	return fine;
+}
+
+/* Under the key's lock: the recorded outcome, a refusal for a different request, or the send. */
+static bool send_keyed(struct runtime *rt, json_object *recipients, json_object *content, json_object *attachments,
+                       json_object *refs, struct send_key *k, json_object **dto, struct runtime_error *err)
+{
+	struct msg_send_record rec = {0};
+	msg_send_request_hash(recipients, content, attachments, k->hash);
+	if (!msg_send_lock(rt, k->key, err))
+		return false;
+	bool fine = msg_send_load(rt, k->key, k->hash, &rec, err);
+	if (fine && rec.found && !rec.same_request)
+		fine = rt_fail(err, RT_ERR_INVALID_VALUE,
+		               "The Idempotency-Key '%s' was already used for a different request.", k->key);
+	else if (fine && rec.message_id)
+		fine = rt_message_get(rt, rec.message_id, false, dto, err);
+	else if (fine)
+		fine = send_sealed(rt, recipients, content, attachments, refs, k, &rec, dto, err);
+	msg_send_record_free(&rec);
+	msg_send_unlock(rt, k->key);
+	return fine;
+}
+
 bool rt_message_send(struct runtime *rt, json_object *recipients, json_object *content, json_object *attachments,
-                     json_object **dto, struct runtime_error *err)
+                     const char *idempotency_key, json_object **dto, struct runtime_error *err)
 {
 	*dto = NULL;
 	if (!content_type_ok(content))
@@ -284,33 +377,13 @@ bool rt_message_send(struct runtime *rt, json_object *recipients, json_object *c
 		        err, RT_ERR_INVALID_VALUE,
 		        "The content of a Message must either be a Mail, Request, ResponseWrapper, Notification or "
 		        "an ArbitraryMessageContent.");
-	json_object *refs = NULL, *request = NULL;
+	json_object *refs = NULL;
 	if (!attachment_refs(rt, attachments, &refs, err))
 		return false;
-	char now[32];
-	rt_now_iso(now);
-	bool fine = seal_and_reserve(rt, recipients, content, refs, now, &request, err);
-	struct backbone_response r = {0};
-	if (fine && backbone_call(rt->client, "POST", "/api/v2/Messages", request, BACKBONE_AUTH, &r) != BACKBONE_OK)
-		fine = rt_fail_backbone(err, &r);
-	const char *id = fine ? rt_json_str(r.result, "id") : NULL;
-	const char *created = fine ? rt_json_str(r.result, "createdAt") : NULL;
-	if (fine && !id)
-		fine = rt_fail(err, RT_ERR_UNEXPECTED, "the Backbone's answer to POST /api/v2/Messages has no id");
-	if (fine) {
-		*dto = sent_dto(rt, id, created ? created : now, recipients, content, attachments);
-		fine = db_begin(rt->db) ? store_message(rt, *dto, true, refs, "transport.messageSent", err)
-		                        : rt_fail_db(err, rt, "starting a transaction");
-		if (fine && !db_commit(rt->db))
-			fine = rt_fail_db(err, rt, "committing the message");
-		if (!fine) {
-			db_rollback(rt->db);
-			json_object_put(*dto);
-			*dto = NULL;
-		}
-	}
-	backbone_response_clear(&r);
-	json_object_put(request);
+	struct send_key k = {idempotency_key, {0}};
+	struct msg_send_record none = {0};
+	bool fine = k.key ? send_keyed(rt, recipients, content, attachments, refs, &k, dto, err)
+	                  : send_sealed(rt, recipients, content, attachments, refs, &k, &none, dto, err);
 	json_object_put(refs);
 	return fine;
 }

@@ -24,9 +24,11 @@
 #define RT_ERR_NO_ACTIVE_RELATIONSHIP "error.transport.messages.hasNoActiveRelationship"
 
 /* recipients: array of address strings (checked by the caller); content: object with @type;
- * attachments: array of FIL ids or NULL. */
+ * attachments: array of FIL ids or NULL. idempotency_key (NULL: none; checked by the caller with
+ * msg_send_key_valid): a retried send with the same key and request answers the first one's
+ * message and never sends a second (doc/messages-files.md "Retried sends"). */
 bool rt_message_send(struct runtime *rt, json_object *recipients, json_object *content, json_object *attachments,
-                     json_object **dto, struct runtime_error *err);
+                     const char *idempotency_key, json_object **dto, struct runtime_error *err);
 bool rt_messages_list(struct runtime *rt, const struct http_query *query, json_object **list,
                       struct runtime_error *err);
 /* The MessageDTO; with_attachments expands attachments into File DTOs (MessageWithAttachmentsDTO). */

@@ -1,9 +1,12 @@
 /*
  * routes_messages.c: the Messages routes (http-api.md §1.3): POST /Messages, GET /Messages,
  * GET /Messages/{id} (attachments expanded to File DTOs), GET /Messages/{id}/Attachments/{attachmentId}
- * and its /Download. Validation messages follow the original's schema errors.
+ * and its /Download. Validation messages follow the original's schema errors. POST /Messages takes
+ * an optional Idempotency-Key header (a retry with the same key answers the first send's message).
  */
 #include <string.h>
+
+#include <event2/http.h>
 
 #include "routes_runtime.h"
 #include "routes_transport.h"
@@ -11,6 +14,7 @@
 #include "crypto/address.h"
 #include "runtime/files.h"
 #include "runtime/messages.h"
+#include "runtime/messages_sends.h"
 
 static void reply_result(struct api_reply *reply, bool ok, json_object *result, const struct runtime_error *err)
 {
@@ -68,9 +72,16 @@ void route_send_message(const struct api_request *req, struct api_reply *reply)
 		routes_invalid(reply, "content must be object");
 		return;
 	}
+	const char *key = evhttp_find_header(evhttp_request_get_input_headers(exchange_request(req->exchange)),
+	                                     "Idempotency-Key");
+	if (key && !msg_send_key_valid(key)) {
+		routes_invalid(reply, "the Idempotency-Key header must be 1 to %d printable ASCII characters",
+		               MSG_SEND_KEY_MAX);
+		return;
+	}
 	if (!routes_runtime(req, reply, &rt))
 		return;
-	bool ok = rt_message_send(&rt, recipients, content, attachments, &dto, &err);
+	bool ok = rt_message_send(&rt, recipients, content, attachments, key, &dto, &err);
 	reply_result(reply, ok, dto, &err);
 }
 
