@@ -29,7 +29,7 @@ static void usage(FILE *out)
 	      "  --address-domain DOMAIN  did:e domain of identity addresses (default localhost)\n"
 	      "  --max-body BYTES         largest request body (default 20971520)\n"
 	      "  --max-file-size BYTES    largest uploaded file content, i.e. the cipher (default 10485760,\n"
-	      "                           the real Backbone's); raises --max-body to fit it\n"
+	      "                           the real Backbone's); when given, raises --max-body to fit it\n"
 	      "  --token-lifetime SECS    access token lifetime, 60-3600 (default 300)\n"
 	      "  --sse-keepalive SECS     keep-alive interval of SSE streams (default 20)\n"
 	      "  --max-recipients N       most recipients of one message (default 20)\n"
@@ -120,6 +120,7 @@ static void parse_args(int argc, char **argv, struct bb_config *c)
 	                        .database = getenv("BACKBONE_DATABASE")};
 	parse_listen(c, default_listen);
 	int ch;
+	bool file_size_given = false;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -140,6 +141,7 @@ static void parse_args(int argc, char **argv, struct bb_config *c)
 			break;
 		case 'f':
 			c->max_file_size = (size_t)parse_num("--max-file-size", optarg, 1, 1L << 30);
+			file_size_given = true;
 			break;
 		case 't':
 			c->token_lifetime = (int)parse_num("--token-lifetime", optarg, 60, 3600);
@@ -174,7 +176,7 @@ static void parse_args(int argc, char **argv, struct bb_config *c)
 		bad("--address-domain", "must be a lower-case host name such as localhost (no IP address)");
 	if (!schema_valid(c->schema))
 		bad("--schema", "must be a lower-case SQL identifier");
-	if (c->max_body < c->max_file_size + BB_UPLOAD_FRAMING)
+	if (file_size_given && c->max_body < c->max_file_size + BB_UPLOAD_FRAMING)
 		c->max_body = c->max_file_size + BB_UPLOAD_FRAMING;
 	if (c->nclients == 0)
 		c->clients[c->nclients++] = (struct bb_client){"test", "test"};
