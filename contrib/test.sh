@@ -19,11 +19,13 @@ die() { printf 'test.sh: %s\n' "$*" >&2; echo "0 passed, 1 failed"; exit 1; }
 say "installing packages"
 ./contrib/install-deps.sh >"$logs/install.log" 2>&1 || { tail -n 30 "$logs/install.log"; die "package installation failed"; }
 
-if [ -f tests/interop/package-lock.json ]; then
-	say "installing the official npm packages for the interop suite"
-	npm ci --prefix tests/interop --no-audit --no-fund >"$logs/npm.log" 2>&1 ||
-		{ tail -n 30 "$logs/npm.log"; die "npm ci failed"; }
-fi
+# npm packages pinned by lock files: the official runtime and SDK as peers and clients.
+for pkg in tests/interop tests/sdk; do
+	[ -f "$pkg/package-lock.json" ] || continue
+	say "installing the pinned npm packages of $pkg"
+	npm ci --prefix "$pkg" --no-audit --no-fund >"$logs/npm-${pkg##*/}.log" 2>&1 ||
+		{ tail -n 30 "$logs/npm-${pkg##*/}.log"; die "npm ci in $pkg failed"; }
+done
 
 say "generating the build system"
 autoreconf -fi >"$logs/autoreconf.log" 2>&1 || { cat "$logs/autoreconf.log"; die "autoreconf failed"; }

@@ -8,11 +8,14 @@ libconnector_a_SOURCES += lib/backbone/client.h lib/backbone/client_internal.h l
 
 dist_sql_DATA += sql/0003_account.sql
 
-check_PROGRAMS += test_backbone_sse test_backbone
-TESTS += test_backbone_sse test_backbone
+check_PROGRAMS += test_backbone_sse test_backbone_errors test_backbone
+TESTS += test_backbone_sse test_backbone_errors test_backbone
 test_backbone_sse_SOURCES = tests/unit/test_backbone_sse.c tests/unit/tap.h
 test_backbone_sse_LDADD = $(CONNECTOR_LIBS)
+test_backbone_errors_SOURCES = tests/unit/test_backbone_errors.c tests/unit/tap.h
+test_backbone_errors_LDADD = $(CONNECTOR_LIBS)
 test_backbone_SOURCES = tests/unit/test_backbone.c tests/unit/tap.h
 test_backbone_LDADD = $(CONNECTOR_LIBS)
 
 EXTRA_DIST += doc/backbone-client.md
+dist_noinst_SCRIPTS += bench/sync/bench.mjs

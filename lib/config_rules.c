@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "config_internal.h"
+#include "delivery_webhook.h"
 #include "config_schema.h"
 #include "log.h"
 #include "timeutil.h"
@@ -183,6 +184,19 @@ static void check_webhooks(json_object *module, struct config_report *r)
 			check_subscription(r, json_object_array_get_idx(hooks, i), targets, i);
 }
 
+/* The webhooks worker's own parser, so connectord names the original's error codes too. */
+static void check_webhooks_as_the_worker_does(json_object *root, struct config_report *r)
+{
+	struct webhook_config parsed;
+	struct webhook_error err;
+	if (webhook_config_parse(root, &parsed, &err)) {
+		webhook_config_free(&parsed);
+		return;
+	}
+	config_error_append(&r->text, "modules.webhooks: %s: %s", err.code, err.message);
+	r->problems++;
+}
+
 static void check_broker(struct config_report *r, json_object *broker, size_t i)
 {
 	char path[256];
@@ -248,8 +262,12 @@ static void check_modules(json_object *root, struct config_report *r)
 	json_object *modules = member(root, "modules");
 	check_module_entries(modules, r);
 	json_object *webhooks = member(modules, "webhooks");
-	if (is_true(member(webhooks, "enabled")))
+	if (is_true(member(webhooks, "enabled"))) {
+		int before = r->problems;
 		check_webhooks(webhooks, r);
+		if (r->problems == before)
+			check_webhooks_as_the_worker_does(root, r);
+	}
 	json_object *broker = member(modules, "messageBrokerPublisher");
 	if (is_true(member(broker, "enabled")))
 		check_brokers(broker, r);

@@ -135,6 +135,12 @@ static const struct config_key config_keys[] = {
 
         ROW("modules.webhooks", CONFIG_OBJECT),
         INTR("modules.webhooks.workers", 1, 64),
+        INTR("modules.webhooks.requestTimeoutMs", 100, 600000),
+        ROW("modules.webhooks.retrySchedule", CONFIG_ARRAY),
+        INTR("modules.webhooks.leaseMs", 1000, 86400000),
+        INTR("modules.webhooks.batchSize", 1, 1000),
+        INTR("modules.webhooks.maxInFlight", 1, 10000),
+        INTR("modules.webhooks.sweepMs", 10, 600000),
         ROW("modules.webhooks.skipTlsCheck", CONFIG_BOOL),
         ROWF("modules.webhooks.targets", CONFIG_OBJECT, CONFIG_FREE),
         ROW("modules.webhooks.targets.*", CONFIG_OBJECT),

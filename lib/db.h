@@ -106,6 +106,7 @@ int32_t db_advisory_key(const char *schema);
 #define DB_LOCK_MIGRATE      0x434e0001
 #define DB_LOCK_SYNC_LEADER  0x434e0002
 #define DB_LOCK_HOUSEKEEPING 0x434e0003
+#define DB_LOCK_IDENTITY     0x434e0011 /* lib/account/identity.c: one identity per schema */
 
 /* LISTEN/NOTIFY (hints only). Channels are plain identifiers; LISTENs survive reconnects. */
 bool db_listen(struct db *db, const char *channel);

@@ -176,6 +176,14 @@ static void on_notify_readable(evutil_socket_t fd, short what, void *arg)
 		schedule_turn(loop);
 }
 
+/* Notifications that arrived while a statement ran sit in libpq's queue (the socket is no longer
+ * readable): take them after every statement batch so their hint is not lost until the sweep. */
+static void drain_hints(struct delivery_loop *loop)
+{
+	if (db_is_connected(loop->db) && db_drain_notifications(loop->db, NULL, NULL) > 0)
+		schedule_turn(loop);
+}
+
 /* ---- settling ---- */
 
 static const char attempt_sql[] =
@@ -279,6 +287,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 		loop->blocked = false;
 		schedule_turn(loop);
 	}
+	drain_hints(loop);
 }
 
 void delivery_job_done(struct delivery_job *job, enum delivery_outcome outcome, int64_t retry_after_ms, int http_status,
@@ -373,6 +382,7 @@ static void on_turn(evutil_socket_t fd, short what, void *arg)
 	delivery_loop_flush(loop);
 	if (db_is_connected(loop->db))
 		claim_turn(loop);
+	drain_hints(loop);
 }
 
 static void on_sweep(evutil_socket_t fd, short what, void *arg)

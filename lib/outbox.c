@@ -16,7 +16,7 @@
 
 static const char append_sql[] =
         "WITH ev AS (INSERT INTO outbox_events (namespace, target_address, data)"
-        "            VALUES ($1, $2, $3::jsonb) RETURNING seq, event_id),"
+        "            VALUES ($1, $2, $3::json) RETURNING seq, event_id),"
         " fan AS (INSERT INTO outbox_deliveries (consumer_id, event_seq)"
         "         SELECT c.consumer_id, ev.seq FROM ev CROSS JOIN outbox_consumers c"
         "         WHERE c.enabled AND outbox_subscription_matches(c.subscriptions, $1) RETURNING 1)"

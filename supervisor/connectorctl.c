@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctl_deliveries.h"
 #include "control.h"
 #include "supervisor.h"
 #include "worker.h"
@@ -25,12 +26,14 @@ struct ctl_options {
 	int timeout_ms;
 	const char *command;
 	const char *module;
+	int rest_argc; /* "deliveries ...": handed whole to ctl_deliveries() */
+	char **rest_argv;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: connectorctl [--runtime-dir DIR | --config FILE] [--json] [--timeout MS]\n"
-	             "                    status | health | restart MODULE | reload | stop\n");
+	             "                    status | health | restart MODULE | reload | stop | deliveries ...\n");
 }
 
 static void usage_error(const char *what)
@@ -38,6 +41,23 @@ static void usage_error(const char *what)
 	fprintf(stderr, "connectorctl: %s\n", what);
 	usage(stderr);
 	exit(EXIT_CONFIG);
+}
+
+/* Index of a "deliveries" command word (skipping option values), or argc when there is none. */
+static int deliveries_position(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--runtime-dir") == 0 || strcmp(a, "--config") == 0 || strcmp(a, "--timeout") == 0 ||
+		    strcmp(a, "-r") == 0 || strcmp(a, "-c") == 0 || strcmp(a, "-t") == 0) {
+			i++;
+			continue;
+		}
+		if (a[0] == '-')
+			continue;
+		return strcmp(a, "deliveries") == 0 ? i : argc;
+	}
+	return argc;
 }
 
 static void parse(int argc, char **argv, struct ctl_options *o)
@@ -50,8 +70,10 @@ static void parse(int argc, char **argv, struct ctl_options *o)
 	                                             {NULL, 0, NULL, 0}};
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = 5000;
+	/* "deliveries" takes its own options: getopt sees only what stands before it. */
+	int own_argc = deliveries_position(argc, argv);
 	int c;
-	while ((c = getopt_long(argc, argv, "r:c:jt:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(own_argc, argv, "r:c:jt:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->runtime_dir = optarg;
@@ -75,15 +97,20 @@ static void parse(int argc, char **argv, struct ctl_options *o)
 	}
 	if (o->timeout_ms <= 0)
 		usage_error("--timeout: expected a positive number of milliseconds");
-	if (optind >= argc)
+	if (optind >= own_argc && own_argc == argc)
 		usage_error("missing command");
 	o->command = argv[optind++];
+	if (strcmp(o->command, "deliveries") == 0) {
+		o->rest_argc = argc - optind + 1;
+		o->rest_argv = argv + optind - 1;
+		return;
+	}
 	bool known = false;
 	static const char *const commands[] = {"status", "health", "restart", "reload", "stop"};
 	for (size_t i = 0; i < 5; i++)
 		known = known || strcmp(o->command, commands[i]) == 0;
 	if (!known)
-		usage_error("unknown command (status, health, restart MODULE, reload, stop)");
+		usage_error("unknown command (status, health, restart MODULE, reload, stop, deliveries)");
 	if (strcmp(o->command, "restart") == 0) {
 		if (optind >= argc)
 			usage_error("restart: missing MODULE");
@@ -189,6 +216,8 @@ int main(int argc, char **argv)
 {
 	struct ctl_options o;
 	parse(argc, argv, &o);
+	if (o.rest_argv)
+		return ctl_deliveries(o.runtime_dir, o.config_file, o.json, o.rest_argc, o.rest_argv);
 	char url[SV_PATH_MAX + 32];
 	control_url(&o, url, sizeof(url));
 	json_object *request = json_object_new_object();

@@ -5,7 +5,7 @@ connectord_SOURCES = supervisor/connectord.c supervisor/supervisor.h supervisor/
 	supervisor/runtime.c supervisor/control_server.c supervisor/forwarder.c supervisor/sdnotify.c \
 	supervisor/migrate.c supervisor/backoff.c supervisor/backoff.h
 connectord_LDADD = $(CONNECTOR_LIBS)
-connectorctl_SOURCES = supervisor/connectorctl.c supervisor/settings.c supervisor/supervisor.h supervisor/backoff.c \
+connectorctl_SOURCES = supervisor/connectorctl.c supervisor/ctl_deliveries.c supervisor/ctl_deliveries.h supervisor/settings.c supervisor/supervisor.h supervisor/backoff.c \
 	supervisor/backoff.h
 connectorctl_LDADD = $(CONNECTOR_LIBS)
 

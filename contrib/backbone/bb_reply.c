@@ -117,8 +117,23 @@ static void send_json(struct bb_req *r, json_object *envelope)
 	evbuffer_free(out);
 }
 
+/* Created records answer with a Location header like CreatedAtAction: the request path plus the id. */
+static void add_location(struct bb_req *r)
+{
+	json_object *id = r->status == 201 ? json_object_object_get(r->result, "id") : NULL;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(r->req));
+	if (!id || !json_object_is_type(id, json_type_string) || !path)
+		return;
+	char location[256];
+	snprintf(location, sizeof location, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
+	         json_object_get_string(id));
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Location", location);
+}
+
 static void send_envelope(struct bb_req *r)
 {
+	if (!r->error)
+		add_location(r);
 	json_object *env = json_object_new_object();
 	if (r->error) {
 		json_object_object_add(env, "error", r->error);

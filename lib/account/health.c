@@ -46,8 +46,16 @@ static bool fresh_login(json_object *config, char *why, size_t why_len)
 	bool ok = false;
 	if (client && db_connect(db) != DB_OK)
 		snprintf(why, why_len, "database: %s", db_error(db));
-	else if (client)
-		ok = account_check_authentication(db, client, why, why_len);
+	else if (client) {
+		/* like the original, which creates the identity at start: the first check creates it
+		 * when no worker did yet (under the identity lock, see identity.h) */
+		struct account_identity identity;
+		ok = (config_get_bool(config, "transportLibrary.allowIdentityCreation", true)
+		              ? account_identity_ensure(db, client, &identity, why, why_len)
+		              : account_identity_load(db, &identity, why, why_len)) == ACCOUNT_OK;
+		account_identity_clear(&identity);
+		ok = ok && account_check_authentication(db, client, why, why_len);
+	}
 	backbone_client_free(client);
 	db_free(db);
 	return ok;

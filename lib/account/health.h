@@ -5,7 +5,8 @@
  *   backboneConnection:     GET <baseUrl>/health answers 2xx.
  *   backboneAuthentication: a fresh login with the device credentials stored in the account's
  *                           schema succeeds; a success is reused for 5 minutes like the original.
- *                           Unhealthy while no identity exists yet.
+ *                           When the schema has no identity yet, the check creates it first (the
+ *                           original creates it at start, whatever modules are enabled).
  */
 #ifndef CONNECTOR_ACCOUNT_HEALTH_H
 #define CONNECTOR_ACCOUNT_HEALTH_H

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -151,7 +152,7 @@ static enum account_status check_address(struct backbone_client *client, const s
 {
 	char local[ECRYPTO_ADDRESS_MAX + 1];
 	struct ecrypto_why why;
-	const char *host = backbone_client_host(client);
+	const char *host = backbone_client_address_host(client);
 	if (ecrypto_address_from_public_key(&id->identity_keys.pub, host, local, &why) != ECRYPTO_OK) {
 		log_warn("Account", "cannot derive the address locally for host %s (%s); taking the Backbone's %s",
 		         host, why.text, address);
@@ -160,7 +161,7 @@ static enum account_status check_address(struct backbone_client *client, const s
 	if (strcmp(local, address) != 0) {
 		snprintf(err, err_len,
 		         "the Backbone assigned the address %s, but the public key gives %s for host %s: "
-		         "transportLibrary.baseUrl does not name the Backbone's did:e domain",
+		         "set transportLibrary.addressGenerationHostnameOverride to the Backbone's did:e domain",
 		         address, local, host);
 		return ACCOUNT_ERR_FATAL;
 	}
@@ -321,13 +322,32 @@ static enum account_status create_locked(struct db *db, struct backbone_client *
 	return st;
 }
 
+/* Waits for the identity lock while ticking (another process may be creating the identity). */
+static enum account_status lock_identity(struct db *db, struct backbone_client *client, char *err, size_t err_len)
+{
+	for (;;) {
+		bool acquired = false;
+		if (!db_advisory_try_lock(db, ACCOUNT_LOCK_IDENTITY, &acquired))
+			return db_failed(db, "taking the identity lock", err, err_len);
+		if (acquired)
+			return ACCOUNT_OK;
+		if (backbone_client_tick(client)) {
+			snprintf(err, err_len, "stopped while another process creates the identity");
+			return ACCOUNT_ERR_BACKBONE;
+		}
+		struct timespec ts = {0, 100 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
 enum account_status account_identity_ensure(struct db *db, struct backbone_client *client, struct account_identity *out,
                                             char *err, size_t err_len)
 {
 	enum account_status st = account_identity_load(db, out, err, err_len);
 	if (st == ACCOUNT_ERR_MISSING) {
-		if (!db_advisory_lock(db, ACCOUNT_LOCK_IDENTITY))
-			return db_failed(db, "taking the identity lock", err, err_len);
+		enum account_status locked = lock_identity(db, client, err, err_len);
+		if (locked != ACCOUNT_OK)
+			return locked;
 		st = create_locked(db, client, out, err, err_len);
 		account_identity_clear(out);
 		if (!db_advisory_unlock(db, ACCOUNT_LOCK_IDENTITY) && st == ACCOUNT_OK)

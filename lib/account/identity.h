@@ -28,7 +28,7 @@
 #include "db.h"
 
 /* Advisory lock purposes of this area (first key half; second: the schema, see db_advisory_key). */
-#define ACCOUNT_LOCK_IDENTITY 0x434e0011
+#define ACCOUNT_LOCK_IDENTITY DB_LOCK_IDENTITY
 
 struct account_identity {
 	char address[ECRYPTO_ADDRESS_MAX + 1];

@@ -41,6 +41,9 @@ bool backbone_options_from_config(json_object *config, struct backbone_options *
 	o->client_secret = opt_string(tl, "platformClientSecret");
 	o->timeout_ms = opt_long(tl, "platformTimeout", 60000);
 	o->max_redirects = opt_long(tl, "platformMaxRedirects", 10);
+	o->address_host = opt_string(tl, "addressGenerationHostnameOverride");
+	if (o->address_host && !*o->address_host)
+		o->address_host = NULL;
 	json_object *headers = NULL;
 	if (tl && json_object_object_get_ex(tl, "platformAdditionalHeaders", &headers) &&
 	    json_object_is_type(headers, json_type_object))
@@ -98,6 +101,7 @@ struct backbone_client *backbone_client_new(const struct backbone_options *o, ch
 		len--;
 	c->base_url = strndup(o->base_url, len);
 	c->host = strdup(host);
+	c->address_host = o->address_host ? strdup(o->address_host) : NULL;
 	c->client_id = strdup(o->client_id);
 	c->client_secret = strdup(o->client_secret);
 	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000;
@@ -133,6 +137,7 @@ void backbone_client_free(struct backbone_client *c)
 	curl_slist_free_all(c->extra_headers);
 	free(c->base_url);
 	free(c->host);
+	free(c->address_host);
 	free(c->client_id);
 	wipe_free(c->client_secret);
 	free(c->username);
@@ -145,6 +150,11 @@ void backbone_client_set_tick(struct backbone_client *c, backbone_tick_fn tick, 
 {
 	c->tick = tick;
 	c->tick_arg = arg;
+}
+
+bool backbone_client_tick(struct backbone_client *c)
+{
+	return c->tick && c->tick(c->tick_arg);
 }
 
 void backbone_client_set_device(struct backbone_client *c, const char *username, const char *password)
@@ -171,6 +181,11 @@ const char *backbone_client_secret(const struct backbone_client *c)
 const char *backbone_client_host(const struct backbone_client *c)
 {
 	return c->host;
+}
+
+const char *backbone_client_address_host(const struct backbone_client *c)
+{
+	return c->address_host ? c->address_host : c->host;
 }
 
 void backbone_response_clear(struct backbone_response *r)
@@ -375,49 +390,60 @@ bool backbone_wait(struct backbone_client *c, int64_t ms)
 	}
 }
 
+/* What one call sends and where a raw (non-JSON) answer goes. */
+struct call_spec {
+	const char *method;
+	const char *url;
+	const char *payload;             /* JSON text or NULL */
+	curl_mime *mime;                 /* multipart body or NULL */
+	struct backbone_buffer *raw_out; /* 2xx bodies are handed over as bytes, not parsed */
+};
+
 /* One transfer without auth renewal or retries. */
-static void perform_once(struct backbone_client *c, const char *method, const char *url, const char *payload,
-                         unsigned flags, const char *token, const char *what, struct backbone_response *r)
+static void perform_once(struct backbone_client *c, const struct call_spec *spec, unsigned flags, const char *token,
+                         const char *what, struct backbone_response *r)
 {
 	struct backbone_buffer buf = {0};
-	struct curl_slist *headers = backbone_headers(c, flags, token, payload != NULL);
-	backbone_prepare(c, url, headers, &buf, c->timeout_ms);
-	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
-	if (payload) {
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, payload);
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
-	} else if (strcmp(method, "GET") != 0 && strcmp(method, "DELETE") != 0) {
+	struct curl_slist *headers = backbone_headers(c, flags, token, spec->payload != NULL);
+	backbone_prepare(c, spec->url, headers, &buf, c->timeout_ms);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, spec->method);
+	if (spec->mime) {
+		curl_easy_setopt(c->curl, CURLOPT_MIMEPOST, spec->mime);
+	} else if (spec->payload) {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, spec->payload);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(spec->payload));
+	} else if (strcmp(spec->method, "GET") != 0 && strcmp(spec->method, "DELETE") != 0) {
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, 0L);
 	}
 	c->stopped = false;
 	CURLcode rc = curl_easy_perform(c->curl);
+	long status = 0;
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
 		if (c->stopped)
 			backbone_fail(r, BACKBONE_ERR_STOPPED, "error.connector.stopped", "%s: stopped", what);
 		else /* axios throws without a response: the transport reports error.platform.unexpected */
 			backbone_fail(r, BACKBONE_ERR_TRANSPORT, "error.platform.unexpected", "%s: %s", what,
 			              curl_easy_strerror(rc));
+	} else if (spec->raw_out && status >= 200 && status < 300) {
+		r->http_status = status;
+		r->status = BACKBONE_OK;
+		free(spec->raw_out->data);
+		*spec->raw_out = buf;
+		buf = (struct backbone_buffer){0};
 	} else {
-		long status = 0;
-		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 		backbone_interpret(status, &buf, flags, what, r);
 	}
 	curl_slist_free_all(headers);
 	free(buf.data);
 }
 
-enum backbone_status backbone_call(struct backbone_client *c, const char *method, const char *path, json_object *body,
-                                   unsigned flags, struct backbone_response *r)
+/* The call with token renewal after a 401 and retries of safe calls. */
+static enum backbone_status run_call(struct backbone_client *c, const struct call_spec *spec, unsigned flags,
+                                     const char *what, struct backbone_response *r)
 {
-	memset(r, 0, sizeof(*r));
-	char *url = NULL, what[160];
-	if (asprintf(&url, "%s%s", c->base_url, path) < 0) {
-		backbone_fail(r, BACKBONE_ERR_PROTOCOL, "error.platform.unexpected", "out of memory");
-		return r->status;
-	}
-	snprintf(what, sizeof(what), "%s %.*s", method, (int)strcspn(path, "?"), path);
-	const char *payload = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
 	int attempts = (flags & BACKBONE_SAFE) ? c->max_attempts : 1;
 	bool renewed = false;
 	for (int attempt = 1;; attempt++) {
@@ -425,7 +451,7 @@ enum backbone_status backbone_call(struct backbone_client *c, const char *method
 		if ((flags & BACKBONE_AUTH) && backbone_token(c, &token, r) != BACKBONE_OK)
 			break;
 		backbone_response_clear(r);
-		perform_once(c, method, url, payload, flags, token, what, r);
+		perform_once(c, spec, flags, token, what, r);
 		free(token);
 		if ((flags & BACKBONE_AUTH) && r->http_status == 401 && !renewed) {
 			/* the token was revoked or expired early: log in once more and repeat once */
@@ -442,6 +468,85 @@ enum backbone_status backbone_call(struct backbone_client *c, const char *method
 			break;
 		}
 	}
+	return r->status;
+}
+
+/* Common start of the public calls: the URL and the "METHOD /path" used in messages. */
+static char *call_url(struct backbone_client *c, const char *method, const char *path, char *what, size_t what_len,
+                      struct backbone_response *r)
+{
+	memset(r, 0, sizeof(*r));
+	char *url = NULL;
+	if (asprintf(&url, "%s%s", c->base_url, path) < 0) {
+		backbone_fail(r, BACKBONE_ERR_PROTOCOL, "error.platform.unexpected", "out of memory");
+		return NULL;
+	}
+	snprintf(what, what_len, "%s %.*s", method, (int)strcspn(path, "?"), path);
+	return url;
+}
+
+enum backbone_status backbone_call(struct backbone_client *c, const char *method, const char *path, json_object *body,
+                                   unsigned flags, struct backbone_response *r)
+{
+	char what[160];
+	char *url = call_url(c, method, path, what, sizeof(what), r);
+	if (!url)
+		return r->status;
+	struct call_spec spec = {.method = method, .url = url};
+	if (body)
+		spec.payload = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+	run_call(c, &spec, flags, what, r);
+	free(url);
+	return r->status;
+}
+
+enum backbone_status backbone_download(struct backbone_client *c, const char *path, unsigned flags, uint8_t **data,
+                                       size_t *len, struct backbone_response *r)
+{
+	*data = NULL;
+	*len = 0;
+	char what[160];
+	char *url = call_url(c, "GET", path, what, sizeof(what), r);
+	if (!url)
+		return r->status;
+	struct backbone_buffer raw = {0};
+	struct call_spec spec = {.method = "GET", .url = url, .raw_out = &raw};
+	if (run_call(c, &spec, flags, what, r) == BACKBONE_OK) {
+		*data = (uint8_t *)raw.data;
+		*len = raw.len;
+		raw.data = NULL;
+	}
+	free(raw.data);
+	free(url);
+	return r->status;
+}
+
+enum backbone_status backbone_post_multipart(struct backbone_client *c, const char *path,
+                                             const struct backbone_part *parts, int count, unsigned flags,
+                                             struct backbone_response *r)
+{
+	char what[160];
+	char *url = call_url(c, "POST", path, what, sizeof(what), r);
+	if (!url)
+		return r->status;
+	curl_mime *mime = curl_mime_init(c->curl);
+	for (int i = 0; mime && i < count; i++) {
+		curl_mimepart *part = curl_mime_addpart(mime);
+		curl_mime_name(part, parts[i].name);
+		if (parts[i].data) {
+			curl_mime_data(part, (const char *)parts[i].data, parts[i].len);
+			curl_mime_filename(part, parts[i].filename ? parts[i].filename : "cipher.bin");
+			curl_mime_type(part, "application/octet-stream");
+		} else {
+			curl_mime_data(part, parts[i].value ? parts[i].value : "", CURL_ZERO_TERMINATED);
+		}
+	}
+	struct call_spec spec = {.method = "POST", .url = url, .mime = mime};
+	if (mime)
+		run_call(c, &spec, flags, what, r);
+	else
+		backbone_fail(r, BACKBONE_ERR_PROTOCOL, "error.platform.unexpected", "%s: out of memory", what);
+	curl_mime_free(mime);
 	free(url);
 	return r->status;
 }

@@ -60,6 +60,7 @@ struct backbone_options {
 	json_object *additional_headers; /* object of header: string value, or NULL */
 	int max_attempts;                /* for BACKBONE_SAFE requests, default 3 */
 	int retry_floor_ms;              /* first retry delay, default 200 */
+	const char *address_host;        /* addressGenerationHostnameOverride, or NULL: the baseUrl host */
 };
 
 struct backbone_client;
@@ -77,14 +78,18 @@ bool backbone_options_from_config(json_object *config, struct backbone_options *
 struct backbone_client *backbone_client_new(const struct backbone_options *options, char *err, size_t err_len);
 void backbone_client_free(struct backbone_client *client);
 void backbone_client_set_tick(struct backbone_client *client, backbone_tick_fn tick, void *arg);
+/* Calls the tick callback now (if one is set): true when it asks to stop. For callers that wait. */
+bool backbone_client_tick(struct backbone_client *client);
 /* The device credentials used by the login; clears the cached token. */
 void backbone_client_set_device(struct backbone_client *client, const char *username, const char *password);
 const char *backbone_client_base_url(const struct backbone_client *client);
 /* The platform client (sent in POST /api/v2/Identities). */
 const char *backbone_client_id(const struct backbone_client *client);
 const char *backbone_client_secret(const struct backbone_client *client);
-/* The host name of baseUrl (the did:e domain unless overridden). */
+/* The host name of baseUrl. */
 const char *backbone_client_host(const struct backbone_client *client);
+/* The did:e domain for local address derivation: addressGenerationHostnameOverride or the host. */
+const char *backbone_client_address_host(const struct backbone_client *client);
 
 /*
  * One call. path starts with "/" and is appended to baseUrl; body (may be NULL) is sent as JSON.
@@ -96,6 +101,24 @@ enum backbone_status backbone_call(struct backbone_client *client, const char *m
 enum backbone_status backbone_get_all(struct backbone_client *client, const char *path, unsigned flags,
                                       struct backbone_response *response);
 void backbone_response_clear(struct backbone_response *response);
+
+/* GET of raw bytes (a file's cipher): on 2xx *data (malloc'd) and *len; errors as backbone_call. */
+enum backbone_status backbone_download(struct backbone_client *client, const char *path, unsigned flags, uint8_t **data,
+                                       size_t *len, struct backbone_response *response);
+
+/* One multipart/form-data field: a text value, or bytes sent as a file part (filename, default
+ * "cipher.bin", type application/octet-stream) when data is set. */
+struct backbone_part {
+	const char *name;
+	const char *value;
+	const uint8_t *data;
+	size_t len;
+	const char *filename;
+};
+/* POST of a multipart/form-data body (POST /api/v2/Files); the answer is read like backbone_call. */
+enum backbone_status backbone_post_multipart(struct backbone_client *client, const char *path,
+                                             const struct backbone_part *parts, int count, unsigned flags,
+                                             struct backbone_response *response);
 
 /* A valid access token (logs in when none is cached or it expires within 10 s). */
 enum backbone_status backbone_token(struct backbone_client *client, char **token, struct backbone_response *why);

@@ -13,6 +13,7 @@ struct backbone_client {
 	CURL *curl;
 	char *base_url; /* without trailing '/' */
 	char *host;
+	char *address_host; /* NULL: host */
 	char *client_id, *client_secret;
 	long timeout_ms, max_redirects;
 	int max_attempts, retry_floor_ms;

@@ -67,6 +67,7 @@ static enum session_status setup(struct account_session *s, json_object *config,
 		free(db_error_text);
 		return SESSION_CONFIG;
 	}
+	s->create_identity = config_get_bool(config, "transportLibrary.allowIdentityCreation", true);
 	struct backbone_options options;
 	if (!backbone_options_from_config(config, &options, err, err_len))
 		return SESSION_CONFIG;
@@ -90,7 +91,15 @@ static enum session_status attempt(struct account_session *s, char *err, size_t 
 		return bs == BACKBONE_ERR_STOPPED ? SESSION_STOPPED : fatal ? SESSION_CONFIG : SESSION_FAILED;
 	}
 	backbone_response_clear(&r);
-	enum account_status as = account_identity_ensure(s->db, s->client, &s->identity, err, err_len);
+	enum account_status as = s->create_identity
+	                                 ? account_identity_ensure(s->db, s->client, &s->identity, err, err_len)
+	                                 : account_identity_load(s->db, &s->identity, err, err_len);
+	if (as == ACCOUNT_ERR_MISSING) {
+		snprintf(err, err_len,
+		         "transportLibrary.allowIdentityCreation is false and schema %s has no identity yet",
+		         db_schema(s->db));
+		return SESSION_CONFIG;
+	}
 	if (as == ACCOUNT_ERR_FATAL)
 		return SESSION_CONFIG;
 	return as == ACCOUNT_OK ? SESSION_OK : SESSION_FAILED;

@@ -1,7 +1,8 @@
 /*
  * sync/session.h: what every process that talks to the Backbone for an account needs first: the
  * database handle of the account schema, a Backbone client configured from transportLibrary, the
- * Backbone version check, and the ready identity (created on first use, see account/identity.h).
+ * Backbone version check, and the ready identity (created on first use, see account/identity.h,
+ * unless transportLibrary.allowIdentityCreation is false: then a missing identity is SESSION_CONFIG).
  * account_session_open retries with capped exponential backoff while the database or the Backbone
  * is unreachable, calling tick (heartbeats, stop check) all along.
  */
@@ -22,6 +23,7 @@ struct account_session {
 	struct backbone_client *client;
 	struct account_identity identity;
 	int backbone_major;
+	bool create_identity; /* transportLibrary.allowIdentityCreation (default true) */
 };
 
 enum session_status {

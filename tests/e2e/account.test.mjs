@@ -36,6 +36,14 @@ test('first start: IdentityInfo returns the new identity, stored in the schema',
   assert.deepEqual(v2.json, res.json, 'the same under /api/v2');
 });
 
+test('/health: the Backbone is reachable and the stored credentials log in', { skip }, async () => {
+  const res = await fetch(connector.baseUrl + '/health');
+  const report = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(report));
+  assert.equal(report.services.backboneConnection, 'healthy');
+  assert.equal(report.services.backboneAuthentication, 'healthy');
+});
+
 test('the routes need the API key', { skip }, async () => {
   const res = await fetch(connector.baseUrl + '/api/core/v1/Account/IdentityInfo');
   assert.equal(res.status, 401);

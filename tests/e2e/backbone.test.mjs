@@ -204,6 +204,7 @@ test("templates and tokens: allocation limit, passwords, forIdentity, exhaustion
     assert.match(template, /^RLT[A-Za-z0-9]{17}$/);
     const tok = await a.post("/api/v2/Tokens", { content: cipher(), expiresAt: inFuture(3600e3) });
     assert.equal(tok.status, 201);
+    assert.equal(tok.headers.get("location"), `/api/v2/Tokens/${tok.json.result.id}`);
     const read = await b.get(`/api/v2/Tokens/${tok.json.result.id}`, { auth: false });
     assert.equal(read.json.result.createdBy, a.address);
     assert.doesNotMatch(read.json.result.content, /[+/=]/);

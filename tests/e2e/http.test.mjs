@@ -279,7 +279,7 @@ test('/health checks the Backbone at transportLibrary.baseUrl', async () => {
 	const res = await request(c, 'GET', '/health');
 	backbone.close();
 	assert.equal(res.status, 500);
-	assert.deepEqual(res.json.services, { database: 'unhealthy', backboneConnection: 'unhealthy' });
+	assert.deepEqual(res.json.services, { database: 'unhealthy', backboneConnection: 'unhealthy', backboneAuthentication: 'unhealthy' });
 });
 
 test('/health is 200 with a reachable database, 500 once a module fails', { skip: !process.env.CONNECTOR_TEST_DATABASE && 'CONNECTOR_TEST_DATABASE not set' }, async () => {

@@ -76,10 +76,14 @@ test('Backbone down: /health reports it, and the sync resumes when it is back', 
   const report = await down.json();
   assert.equal(down.status, 500);
   assert.equal(report.services.backboneConnection, 'unhealthy');
+  assert.equal(report.services.backboneAuthentication, 'unhealthy');
   assert.equal(report.services.database, 'healthy');
   await sleep(1500); // at least one failing sync attempt
   await restartBackbone(env);
   await waitUntil('/health healthy again', async () => (await fetch(connector.baseUrl + '/health')).status === 200, 10000);
+  const up = await (await fetch(connector.baseUrl + '/health')).json();
+  assert.equal(up.services.backboneConnection, 'healthy');
+  assert.equal(up.services.backboneAuthentication, 'healthy');
   self = await asConnector(env, SCHEMA);
   const before = applied();
   await makeEvents(self, peer, 3);

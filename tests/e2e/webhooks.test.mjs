@@ -5,11 +5,14 @@
 // transport.relationshipChanged, EventEmitter2 triggers, {{trigger}} URLs, per-target headers,
 // ApiKey and OAuth2 authentication, Standard Webhooks signatures, retries with Retry-After, dead
 // letters, bad configuration (the original's codes and messages, exit 78), and two connectord
-// instances on one database where one is killed mid-stream.
+// instances on one database where one is killed mid-stream (connections reused), skipTlsCheck.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
@@ -49,7 +52,7 @@ function produceAsync(schema, namespace, count, extra = []) {
     : reject(new Error(`producer exited ${code}`)))));
 }
 
-const ctlDriver = path.join(builddir, 'test_webhook_ctl');
+const ctlDriver = path.join(builddir, 'connectorctl');
 function ctl(c, ...args) {
   const flags = args[0] === '--json' ? [args.shift()] : [];
   const r = spawnSync(ctlDriver, ['--runtime-dir', c.runtimeDir, ...flags, ...args], { encoding: 'utf8' });
@@ -63,7 +66,7 @@ async function receiver(respond = () => ({ status: 200 })) {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const rec = { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const rec = { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), port: req.socket.remotePort };
       requests.push(rec);
       const r = respond(req, rec) ?? { status: 200 };
       const answer = () => { if (!res.destroyed) { res.writeHead(r.status, r.headers ?? {}); res.end(r.body ?? ''); } };
@@ -303,12 +306,12 @@ test('bad configuration: the original\'s codes and messages, exit code 78', { sk
     const schema = newSchema('bad');
     const config = JSON.stringify(connectorConfig(schema, webhooks));
     const file = path.join(process.env.TMPDIR ?? '/tmp', `${schema}.json`);
-    (await import('node:fs')).writeFileSync(file, config);
+    fs.writeFileSync(file, config);
     const migrate = spawnSync(path.join(builddir, 'connector-migrate'), ['--config', file],
       { encoding: 'utf8', env: { ...process.env, CONNECTOR_DEFAULT_CONFIG: defaultConfigPath, CONNECTOR_WORKER_ROLE: '' } });
     const out = migrate.stdout + migrate.stderr;
     const d = runConnectord(['--config', file]);
-    (await import('node:fs')).rmSync(file);
+    fs.rmSync(file);
     assert.equal(d.code, 78, `connectord refuses to start: ${d.stderr}`);
     assert.equal(migrate.status, 78, out);
     assert.ok(out.includes(`${code}: ${message}`), `migrate names code and message: ${out}`);
@@ -332,13 +335,58 @@ test('two connectord instances on one database deliver every event; killing one 
     assert.equal(all.length, 3000);
     assert.deepEqual(new Set(ids), new Set(all), 'the producer saw every committed event');
     const got = () => new Set(recv.requests.map((r) => r.headers['webhook-id']));
-    await waitUntil(() => all.every((id) => got().has(id)), 30000, 'every event id at the receiver');
+    await waitUntil(() => { const seen = got(); return all.every((id) => seen.has(id)); }, 60000, 'every event id at the receiver');
     await waitUntil(() => Number(sql(schema, "SELECT count(*) FROM outbox_deliveries WHERE state = 'delivered'")[0][0]) === 3000,
       10000, 'every delivery row delivered');
-    console.log(`# two instances: ${recv.requests.length} requests for 3000 events, ${recv.requests.length - 3000} duplicates`);
+    const sockets = new Set(recv.requests.map((r) => r.port)).size;
+    assert.ok(sockets * 10 < recv.requests.length, `connections are reused (${sockets} for ${recv.requests.length} requests)`);
+    console.log(`# two instances: ${sockets} connections, ${recv.requests.length} requests for 3000 events, ${recv.requests.length - 3000} duplicates`);
   } finally {
     await a.cleanup().catch(() => {});
     await b.cleanup();
     await recv.close();
+  }
+});
+
+// A self-signed certificate from the openssl command (skipped when it is not installed).
+function selfSigned() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'connector-tls-'));
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  const pair = { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) };
+  fs.rmSync(dir, { recursive: true, force: true });
+  return pair;
+}
+
+test('skipTlsCheck: a self-signed HTTPS receiver is refused by default and accepted with the flag', { skip }, async (t) => {
+  const pair = selfSigned();
+  if (!pair) {
+    t.skip('openssl not installed');
+    return;
+  }
+  const hits = [];
+  const server = https.createServer(pair, (req, res) => { req.resume(); req.on('end', () => { hits.push(req.url); res.writeHead(200); res.end(); }); });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `https://127.0.0.1:${server.address().port}`;
+  try {
+    for (const skipTlsCheck of [false, true]) {
+      const schema = newSchema('tls');
+      const c = await startWith(schema, { skipTlsCheck, retrySchedule: [60000], targets: { t: { url: `${url}/${skipTlsCheck}` } }, webhooks: [{ triggers: ['**'], target: 't' }] });
+      try {
+        produce(schema, 'transport.messageReceived', { id: 'MSG1' });
+        const done = () => sql(schema, 'SELECT state, attempts, coalesce(last_error, \'\') FROM outbox_deliveries')[0];
+        await waitUntil(() => { const d = done(); return d && (d[0] === 'delivered' || d[2] !== ''); }, 15000, 'an outcome');
+        const [state, , error] = done();
+        if (skipTlsCheck) assert.equal(state, 'delivered');
+        else assert.ok(state === 'pending' && /certificate|SSL/i.test(error), `refused: ${state} ${error}`);
+      } finally {
+        await c.cleanup();
+      }
+    }
+    assert.deepEqual(hits, ['/true'], 'only the request with skipTlsCheck reached the server');
+  } finally {
+    server.closeAllConnections();
+    server.close();
   }
 });

@@ -19,7 +19,9 @@
 
 #include "account/health.h"
 #include "backbone/client_internal.h"
+#include "base64.h"
 #include "log.h"
+#include "timeutil.h"
 #include "migrate.h"
 #include "sync/session.h"
 #include "sync/sync.h"
@@ -163,7 +165,7 @@ static void test_client_basics(struct account_session *a)
 	   "backboneAuthentication: healthy");
 	json_object *none = config_for("acct_none"), *config_a = config_for("acct_a");
 	ok(!account_health_backbone_authentication(none, r.message, sizeof(r.message)),
-	   "health hook: no identity in the schema, unhealthy (%s)", r.message);
+	   "health hook: schema not migrated, unhealthy (%s)", r.message);
 	ok(account_health_backbone_authentication(config_a, r.message, sizeof(r.message)), "health hook: login ok");
 	ok(account_health_backbone_connection(config_a, r.message, sizeof(r.message)),
 	   "health hook: Backbone reachable");
@@ -333,6 +335,113 @@ static void test_backbone_down(struct account_session *a)
 	       "and the sync works again");
 }
 
+/* The implemented handler: effects and outbox event in the caller's transaction, or neither. */
+static void test_deletion_process_handler(void)
+{
+	struct account_session s;
+	if (!ok(open_session(&s, "acct_race"), "identity for the deletion process"))
+		return;
+	struct backbone_response r;
+	json_object *body = json_object_new_object();
+	backbone_call(s.client, "POST", "/api/v2/Identities/Self/DeletionProcesses", body, BACKBONE_AUTH, &r);
+	json_object_put(body);
+	json_object *id = NULL;
+	json_object_object_get_ex(r.result, "id", &id);
+	json_object *payload = json_object_new_object();
+	json_object_object_add(payload, "deletionProcessId", json_object_get(id));
+	backbone_response_clear(&r);
+	struct sync_event ev = {
+	        .id = "SYIAAAAAAAAAAAAAAAAA", .type = "IdentityDeletionProcessStarted", .payload = payload};
+	struct sync_context ctx = {.db = s.db, .client = s.client, .identity = &s.identity, .run_id = "SYR"};
+	db_begin(s.db);
+	is_int(sync_dispatch_lookup(ev.type)(&ctx, &ev), SYNC_EVENT_APPLIED, "IdentityDeletionProcessStarted applied");
+	db_rollback(s.db);
+	is_int(count(s.db, "SELECT count(*) FROM outbox_events"), 0, "rolled back: no outbox event");
+	is_int(count(s.db, "SELECT count(*) FROM identity_deletion_processes"), 0, "rolled back: no process row");
+	db_begin(s.db);
+	sync_dispatch_lookup(ev.type)(&ctx, &ev);
+	db_commit(s.db);
+	is_int(count(s.db, "SELECT count(*) FROM outbox_events WHERE namespace = "
+	                   "'transport.identityDeletionProcessStatusChanged' "
+	                   "AND data->>'status' = 'Active'"),
+	       1, "committed: transport.identityDeletionProcessStatusChanged with the process");
+	is_int(count(s.db, "SELECT count(*) FROM identity_deletion_processes WHERE status = 'Active'"), 1,
+	       "committed: the process stored");
+	json_object_object_add(payload, "deletionProcessId", json_object_new_string("bad"));
+	db_begin(s.db);
+	is_int(sync_dispatch_lookup(ev.type)(&ctx, &ev), SYNC_EVENT_FAILED, "a bad payload fails");
+	db_rollback(s.db);
+	is_str(ctx.error_code, "error.transport.invalidPayload", "... with a code for the Backbone");
+	json_object_put(payload);
+	account_session_close(&s);
+}
+
+/* Multipart upload and raw download (what the file area needs). */
+static void test_file_round_trip(struct account_session *a)
+{
+	uint8_t cipher[3000];
+	for (size_t i = 0; i < sizeof(cipher); i++)
+		cipher[i] = (uint8_t)(i * 7);
+	uint8_t hash[crypto_hash_sha512_BYTES];
+	crypto_hash_sha512(hash, cipher, sizeof(cipher));
+	char *hash_b64 = b64_encode_alloc(B64_URL, hash, sizeof(hash));
+	char expires[32];
+	time_iso_from_ms(time_wall_ms() + 3600 * 1000, expires, sizeof(expires));
+	const struct backbone_part parts[] = {
+	        {.name = "content", .data = cipher, .len = sizeof(cipher)},
+	        {.name = "cipherHash", .value = hash_b64},
+	        {.name = "owner", .value = a->identity.address},
+	        {.name = "expiresAt", .value = expires},
+	};
+	struct backbone_response r;
+	backbone_post_multipart(a->client, "/api/v2/Files", parts, 4, BACKBONE_AUTH, &r);
+	json_object *id = NULL, *echoed = NULL;
+	ok(r.status == BACKBONE_OK && r.http_status == 201 && json_object_object_get_ex(r.result, "id", &id),
+	   "multipart upload: 201 %s", r.message);
+	json_object_object_get_ex(r.result, "cipherHash", &echoed);
+	is_str(echoed ? json_object_get_string(echoed) : NULL, hash_b64, "the Backbone stored the cipher hash");
+	char path[96];
+	snprintf(path, sizeof(path), "/api/v2/Files/%s", id ? json_object_get_string(id) : "none");
+	backbone_response_clear(&r);
+	uint8_t *data = NULL;
+	size_t len = 0;
+	backbone_download(a->client, path, BACKBONE_AUTH | BACKBONE_SAFE, &data, &len, &r);
+	ok(r.status == BACKBONE_OK && len == sizeof(cipher) && memcmp(data, cipher, len) == 0,
+	   "raw download returns the same bytes");
+	free(data);
+	backbone_response_clear(&r);
+	backbone_download(a->client, "/api/v2/Files/FILAAAAAAAAAAAAAAAAA", BACKBONE_AUTH, &data, &len, &r);
+	ok(r.status == BACKBONE_ERR_REQUEST && r.http_status == 404 && !data, "a missing file: 404, no bytes");
+	backbone_response_clear(&r);
+	free(hash_b64);
+}
+
+static enum session_status open_with(const char *schema, const char *key, json_object *value, char *err, size_t err_len)
+{
+	json_object *config = config_for(schema);
+	json_object_object_add(json_object_object_get(config, "transportLibrary"), key, value);
+	struct account_session s;
+	enum session_status st = account_session_open(&s, config, "test_backbone", NULL, NULL, 1, err, err_len);
+	account_session_close(&s);
+	json_object_put(config);
+	return st;
+}
+
+static void test_identity_options(void)
+{
+	char err[512] = "";
+	is_int(open_with("acct_opt", "allowIdentityCreation", json_object_new_boolean(false), err, sizeof(err)),
+	       SESSION_CONFIG, "allowIdentityCreation false and no identity: configuration error");
+	ok(strstr(err, "transportLibrary.allowIdentityCreation") != NULL, "... naming the key: %s", err);
+	is_int(open_with("acct_opt", "addressGenerationHostnameOverride", json_object_new_string("other.example"), err,
+	                 sizeof(err)),
+	       SESSION_CONFIG, "an address domain the Backbone does not use: configuration error");
+	ok(strstr(err, "addressGenerationHostnameOverride") != NULL, "... naming the key: %s", err);
+	is_int(open_with("acct_opt2", "addressGenerationHostnameOverride", json_object_new_string("localhost"), err,
+	                 sizeof(err)),
+	       SESSION_OK, "the right override: identity created");
+}
+
 static void test_dispatch(void)
 {
 	static const char *types[] = {"MessageReceived",
@@ -377,7 +486,8 @@ int main(void)
 	test_options();
 	test_dispatch();
 	if (!ok(start_backbone(0), "local Backbone started") ||
-	    !ok(migrate_schema("acct_a") && migrate_schema("acct_b") && migrate_schema("acct_race"),
+	    !ok(migrate_schema("acct_a") && migrate_schema("acct_b") && migrate_schema("acct_race") &&
+	                migrate_schema("acct_opt") && migrate_schema("acct_opt2"),
 	        "schemas migrated"))
 		return tap_done();
 	struct account_session a, b;
@@ -386,9 +496,12 @@ int main(void)
 		test_identity(&a);
 		test_client_basics(&a);
 		test_race();
+		test_file_round_trip(&a);
+		test_identity_options();
 		test_sync_paged(&a, &b);
 		test_resume(&a, &b);
 		test_single_flight(&a);
+		test_deletion_process_handler();
 		test_backbone_down(&a);
 		account_session_close(&b);
 		account_session_close(&a);

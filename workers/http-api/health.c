@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "control.h"
+#include "account/health.h"
 #include "health_probe.h"
 #include "log.h"
 #include "timeutil.h"
@@ -50,7 +51,8 @@ struct health {
 	int pipe_fds[2];
 	struct event *done_event;
 	/* written by the thread, read by the loop after pthread_join */
-	bool database_ok, backbone_ok;
+	bool database_ok, backbone_ok, auth_ok;
+	char auth_why[512];
 	char database_why[256], backbone_why[256];
 	char *supervisor_reply; /* malloc'd JSON text, NULL when the supervisor could not be asked */
 	int control_error;
@@ -78,6 +80,10 @@ static void *run_checks(void *arg)
 	if (health->backbone_url)
 		health->backbone_ok = health_probe_http(health->backbone_url, HEALTH_HTTP_TIMEOUT_MS,
 		                                        health->backbone_why, sizeof(health->backbone_why));
+	if (health->backbone_url)
+		health->auth_ok = health->backbone_ok &&
+		                  account_health_backbone_authentication(health->server->config, health->auth_why,
+		                                                         sizeof(health->auth_why));
 	if (health->control_url)
 		health->control_error = control_request(health->control_url, "{\"command\":\"health\"}",
 		                                        HEALTH_CONTROL_TIMEOUT_MS, &health->supervisor_reply);
@@ -125,6 +131,11 @@ static json_object *build_report(struct health *health, bool *healthy)
 		                       json_object_new_string(health->backbone_ok ? "healthy" : "unhealthy"));
 		if (!health->backbone_ok)
 			log_warn("Health", "backboneConnection: %s", health->backbone_why);
+		*healthy = *healthy && health->auth_ok;
+		json_object_object_add(services, "backboneAuthentication",
+		                       json_object_new_string(health->auth_ok ? "healthy" : "unhealthy"));
+		if (!health->auth_ok && health->backbone_ok)
+			log_warn("Health", "backboneAuthentication: %s", health->auth_why);
 	}
 	json_object *modules = supervisor_view(health, healthy);
 	json_object *report = json_object_new_object();

@@ -9,7 +9,8 @@ pkglibexec_PROGRAMS += connector-http-api
 connector_http_api_SOURCES = workers/http-api/main.c workers/http-api/server.c workers/http-api/server.h \
 	workers/http-api/routes.c workers/http-api/health.c workers/http-api/monitoring.c \
 	workers/http-api/routes_runtime.c workers/http-api/routes_runtime.h workers/http-api/routes_tokens.c \
-	workers/http-api/routes_templates.c workers/http-api/routes_relationships.c
+	workers/http-api/routes_templates.c workers/http-api/routes_relationships.c \
+	workers/http-api/route_deliveries.c workers/http-api/route_deliveries.h
 # Build facts for /Monitoring/Version, taken when monitoring.c is compiled (cheap; "unknown" outside git).
 connector_http_api_CPPFLAGS = $(AM_CPPFLAGS) -DHTTP_PACKAGE_VERSION='"$(PACKAGE_VERSION)"' \
 	-DHTTP_BUILD_COMMIT="\"$$(git -C $(top_srcdir) rev-parse --short=12 HEAD 2>/dev/null || echo unknown)\"" \

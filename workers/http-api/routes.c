@@ -11,12 +11,17 @@
 #include "routes_runtime.h"
 
 #include "log.h"
+#include "route_deliveries.h"
 
 static const struct api_route infrastructure_routes[] = {
         {HTTP_M_GET, "/health", HTTP_ROUTE_PUBLIC, "health", health_route},
         {HTTP_M_GET, "/Monitoring/Version", 0, "version", monitoring_version},
         {HTTP_M_GET, "/Monitoring/Requests", 0, "requests", monitoring_requests},
         {HTTP_M_GET, "/Monitoring/Support", 0, "support", monitoring_support},
+        {HTTP_M_GET, "/Monitoring/Deliveries", 0, "deliveries", deliveries_overview},
+        {HTTP_M_GET, "/Monitoring/Deliveries/DeadLetters", 0, "deadLetters", deliveries_dead_letters},
+        {HTTP_M_GET, "/Monitoring/Deliveries/Events/{eventId}", 0, "deliveryEvent", deliveries_event},
+        {HTTP_M_POST, "/Monitoring/Deliveries/Replay", 0, "replayDeadLetters", deliveries_replay},
 };
 
 #define J  HTTP_ROUTE_ACCEPT_JSON

@@ -1,7 +1,7 @@
 /*
  * main.c: connector-sse (module "sse"). Opens the account session like connector-sync, then keeps
  * one server-sent-events stream to <baseUrl>/api/v1/sse (modules.sse.baseUrlOverride in debug mode)
- * with the device's bearer token, and runs a full single-flight sync (lib/sync) after every
+ * with the device's bearer token, and runs a full single-flight sync (lib/sync) at start, after every
  * (re)connect (event ConnectionOpened) and on every ExternalEventCreated; other events are ignored.
  *
  * Unlike the original, which gives up on most 4xx answers, any failure (refused connection, non-200
@@ -197,6 +197,7 @@ static void stream_forever(struct account_session *s, json_object *config)
 {
 	char *path = stream_path(config);
 	int64_t ceiling = BACKOFF_FLOOR_MS;
+	run_sync(s); /* like the original's start(): events that arrived while no stream was open */
 	while (!worker_stop_requested()) {
 		int64_t open_ms;
 		connect_once(s, path, &open_ms);

@@ -30,12 +30,14 @@ test_webhook_produce_LDADD = $(CONNECTOR_LIBS)
 TESTS += tests/e2e/webhooks.test.mjs
 EXTRA_DIST += tests/e2e/webhooks.test.mjs
 
-# connectorctl deliveries (supervisor/ctl_deliveries.c; connectorctl.c dispatches to it once hooked)
-# and its stand-in driver for the end-to-end tests
-EXTRA_DIST += supervisor/ctl_deliveries.c supervisor/ctl_deliveries.h
-check_PROGRAMS += test_webhook_ctl
-test_webhook_ctl_SOURCES = tests/unit/test_webhook_ctl.c supervisor/ctl_deliveries.c supervisor/ctl_deliveries.h \
-	supervisor/settings.c supervisor/supervisor.h supervisor/backoff.c supervisor/backoff.h
-test_webhook_ctl_LDADD = $(CONNECTOR_LIBS)
 TESTS += tests/e2e/chaos-webhooks.test.mjs
 EXTRA_DIST += tests/e2e/chaos-webhooks.test.mjs
+
+# Events/s end-to-end to a local receiver with 1 and 4 webhook workers, insert->receipt p50/p99.
+EXTRA_DIST += bench/webhooks.mjs
+bench-webhooks: connectord connectorctl connector-migrate connector-webhooks test_webhook_produce
+	CONNECTOR_SRCDIR='$(abs_top_srcdir)' CONNECTOR_BUILDDIR='$(abs_top_builddir)' \
+	CONNECTOR_LIBEXEC_DIR='$(abs_top_builddir)' CONNECTOR_DEFAULT_CONFIG='$(abs_top_srcdir)/etc/default.json' \
+	CONNECTOR_SQL_DIR='$(abs_top_srcdir)/sql' node $(top_srcdir)/bench/webhooks.mjs $(BENCH_ARGS)
+bench: bench-webhooks
+.PHONY: bench-webhooks
