@@ -12,7 +12,9 @@ TESTS += \
 	tests/interop/deletion.test.mjs \
 	tests/interop/auth.test.mjs \
 	tests/interop/account.test.mjs \
-	tests/interop/requests.test.mjs
+	tests/interop/requests.test.mjs \
+	tests/interop/restart.test.mjs \
+	tests/interop/concurrency.test.mjs
 EXTRA_DIST += \
 	tests/interop/package.json \
 	tests/interop/package-lock.json \
@@ -38,4 +40,6 @@ EXTRA_DIST += \
 	tests/interop/deletion.test.mjs \
 	tests/interop/auth.test.mjs \
 	tests/interop/account.test.mjs \
-	tests/interop/requests.test.mjs
+	tests/interop/requests.test.mjs \
+	tests/interop/restart.test.mjs \
+	tests/interop/concurrency.test.mjs

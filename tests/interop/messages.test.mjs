@@ -55,6 +55,8 @@ async function checkAttachments(recipient, messageId, files, uploads) {
         assert.equal(meta.title, file.title);
         assert.equal(meta.filesize, file.filesize);
         assert.equal(meta.owner, file.owner);
+        for (const field of ["createdAt", "createdBy", "createdByDevice", "expiresAt", "description"]) assert.equal(meta[field], file[field], `${field} of ${file.filename}`);
+        assert.deepEqual(meta.tags, file.tags);
         const download = await expectOk(recipient.transport.messages.downloadAttachment({ id: messageId, attachmentId: file.id }), `${recipient.label} downloads ${file.filename}`);
         assert.equal(download.filename, file.filename);
         assert.equal(download.mimetype, file.mimetype);

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { interopSuite } from "./lib/suite.mjs";
 import { deriveAddress } from "./lib/address.mjs";
 import { CLIENT_ID, CLIENT_SECRET } from "./lib/backbone.mjs";
-import { expectOk } from "./lib/peer.mjs";
+import { createPeer, expectOk } from "./lib/peer.mjs";
+import { allEntries } from "./lib/wire.mjs";
 
 const suite = interopSuite("smoke");
 const { step } = suite;
@@ -31,6 +32,14 @@ step("POST /connect/token refuses unknown credentials with 400 invalid_grant", {
 step("an authenticated endpoint answers 401 without a bearer token", { needs: ["baseUrl"] }, async (s) => {
     const response = await fetch(`${s.baseUrl}/api/v2/Relationships`);
     assert.equal(response.status, 401);
+});
+
+step("a runtime with a wrong client secret cannot create an identity: POST /Identities is refused", { needs: ["baseUrl"] }, async (s) => {
+    await assert.rejects(createPeer(s.baseUrl, "wrong client", { clientSecret: "not-the-secret" }), /runtime start-up/);
+    const attempt = allEntries().filter((e) => e.request.endsWith("/api/v2/Identities")).at(-1);
+    assert.ok(attempt, "the runtime posted to /api/v2/Identities");
+    assert.equal(attempt.status, 400, attempt.response);
+    assert.equal(attempt.json?.error?.code, "error.platform.unauthorized", attempt.response);
 });
 
 step("runtime A creates its identity; the address matches its public key and the host name", { needs: ["baseUrl"] }, async (s) => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { interopSuite } from "./lib/suite.mjs";
 import { expectOk } from "./lib/peer.mjs";
 import { requestRelationship, shareTemplate } from "./lib/flows.mjs";
-import { messageContent } from "./lib/content.mjs";
+import { messageContent, rawCall } from "./lib/content.mjs";
 import { SseStream } from "./lib/sse.mjs";
 
 const suite = interopSuite("sse");
@@ -139,6 +139,78 @@ step("B accepts the reactivation: one push to A, and A's sync shows Active again
         action: () => expectOk(s.b.transport.relationships.acceptRelationshipReactivation({ relationshipId: s.rel }), "B accepts reactivation"),
         check: (acc) => acc.relationships.find((r) => r.id === s.rel && r.status === "Active" && r.auditLog.at(-1)?.reason === "AcceptanceOfReactivation")
     });
+});
+
+step("A terminates: one push to B; A decomposes: one more push to B, whose sync shows DeletionProposed", { needs: ["active"] }, async (s) => {
+    await expectPushThenSync(s, {
+        actor: s.a,
+        target: s.b,
+        what: "relationship becomes Terminated",
+        action: () => expectOk(s.a.transport.relationships.terminateRelationship({ relationshipId: s.rel }), "A terminates"),
+        check: (acc) => acc.relationships.find((r) => r.id === s.rel && r.status === "Terminated")
+    });
+    await expectPushThenSync(s, {
+        actor: s.a,
+        target: s.b,
+        what: "relationship becomes DeletionProposed",
+        action: () => expectOk(s.a.transport.relationships.decomposeRelationship({ relationshipId: s.rel }), "A decomposes"),
+        check: (acc) => acc.relationships.find((r) => r.id === s.rel && r.status === "DeletionProposed")
+    });
+    s.decomposedByA = true;
+});
+
+step("B decomposes too: no push to A (the relationship is ready for deletion, no event)", { needs: ["decomposedByA"] }, async (s) => {
+    const before = { A: s.streams.A.count(EVENT), B: s.streams.B.count(EVENT) };
+    await expectOk(s.b.transport.relationships.decomposeRelationship({ relationshipId: s.rel }), "B decomposes");
+    const result = await s.a.sync();
+    assert.deepEqual(result.relationships, [], "A's sync brings nothing");
+    assert.deepEqual({ A: s.streams.A.count(EVENT), B: s.streams.B.count(EVENT) }, before);
+    s.decomposed = true;
+});
+
+step("B takes the only allocation of A's template: one push to A, whose sync reports the exhaustion", { needs: ["decomposed"] }, async (s) => {
+    const own = await expectOk(s.a.transport.relationshipTemplates.createOwnRelationshipTemplate({ content: { "@type": "ArbitraryRelationshipTemplateContent", value: { via: "sse single" } }, expiresAt: new Date(Date.now() + 3600000).toISOString(), maxNumberOfAllocations: 1 }), "A creates single-use template");
+    await expectPushThenSync(s, {
+        actor: s.b,
+        target: s.a,
+        what: "allocations exhausted",
+        action: () => expectOk(s.b.transport.relationshipTemplates.loadPeerRelationshipTemplate({ reference: own.reference.truncated }), "B loads"),
+        check: () => s.a.eventsNamed("transport.relationshipTemplateAllocationsExhausted").find((e) => e.data.id === own.id)
+    });
+    s.singleTemplate = own;
+});
+
+step("B requests on it: one push to A; A rejects: one push to B, whose sync shows Rejected", { needs: ["singleTemplate"] }, async (s) => {
+    const { result } = await expectPushThenSync(s, {
+        actor: s.b,
+        target: s.a,
+        what: "new relationship request arrives",
+        action: () => expectOk(s.b.transport.relationships.createRelationship({ templateId: s.singleTemplate.id, creationContent: { "@type": "ArbitraryRelationshipCreationContent", value: { via: "sse reject" } } }), "B requests"),
+        check: (acc, requested) => acc.relationships.find((r) => r.id === requested.id && r.status === "Pending")
+    });
+    await expectPushThenSync(s, {
+        actor: s.a,
+        target: s.b,
+        what: "relationship becomes Rejected",
+        action: () => expectOk(s.a.transport.relationships.rejectRelationship({ relationshipId: result.id }), "A rejects"),
+        check: (acc) => acc.relationships.find((r) => r.id === result.id && r.status === "Rejected")
+    });
+});
+
+step("B claims A's file with its ownership token: one push to A, whose sync reports the new owner", { needs: ["streams"] }, async (s) => {
+    const file = await expectOk(s.a.transport.files.uploadOwnFile({ content: Buffer.from("claim me"), filename: "claim.txt", mimetype: "text/plain" }), "A uploads");
+    const { value } = await expectPushThenSync(s, {
+        actor: s.b,
+        target: s.a,
+        what: "FileOwnershipClaimed processed",
+        action: async () => {
+            const raw = await rawCall(s.b, "PATCH", `/api/v2/Files/${file.id}/ClaimOwnership`, { ownershipToken: file.ownershipToken });
+            assert.equal(raw.status, 200, raw.text);
+            return raw.body.result;
+        },
+        check: () => s.a.eventsNamed("transport.fileOwnershipClaimed").find((e) => e.data.id === file.id)?.data
+    });
+    assert.equal(value.owner, s.b.address);
 });
 
 step("both streams are still open after all the syncs", { needs: ["streams"] }, async (s) => {

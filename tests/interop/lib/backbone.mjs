@@ -53,16 +53,17 @@ function readListenLine(child, timeoutMs) {
 
 /**
  * Starts a Backbone for one test file. name: short label used for the database and log file;
- * extraArgs: further command-line flags.
+ * extraArgs: further command-line flags; reuse: {database, port} of a stopped Backbone to start
+ * again on the same state and port.
  * Returns {baseUrl, listenUrl, port, logPath, database, stop()}.
  */
-export async function startBackbone({ name, database, backboneBin, extraArgs = [] }) {
-    const dbname = `interop_${name.replace(/[^a-z0-9]/gi, "_").toLowerCase()}_${process.pid}_${Date.now().toString(36)}`;
-    psql(database, `CREATE DATABASE "${dbname}"`);
+export async function startBackbone({ name, database, backboneBin, extraArgs = [], reuse }) {
+    const dbname = reuse?.database ?? `interop_${name.replace(/[^a-z0-9]/gi, "_").toLowerCase()}_${process.pid}_${Date.now().toString(36)}`;
+    if (!reuse) psql(database, `CREATE DATABASE "${dbname}"`);
     const conninfo = withDatabase(database, dbname);
     const logPath = join(logDir(), `${name}.backbone.log`);
-    const log = createWriteStream(logPath);
-    const args = ["--listen", "127.0.0.1:0", "--database", conninfo, "--client", `${CLIENT_ID}:${CLIENT_SECRET}`, "--address-domain", "localhost", ...extraArgs];
+    const log = createWriteStream(logPath, { flags: reuse ? "a" : "w" });
+    const args = ["--listen", `127.0.0.1:${reuse?.port ?? 0}`, "--database", conninfo, "--client", `${CLIENT_ID}:${CLIENT_SECRET}`, "--address-domain", "localhost", ...extraArgs];
     const child = spawn(backboneBin, args, { stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });

@@ -37,8 +37,32 @@ function expectedStatus(entry) {
     return [200];
 }
 
+/** Audit logs in strictly increasing time order (the transport sorts by createdAt). */
+function checkAuditLogs(result, where, problems) {
+    walk(result, "result", (key, value, path) => {
+        if (key !== "auditLog" || !Array.isArray(value)) return;
+        for (let i = 1; i < value.length; i++) {
+            if (!(Date.parse(value[i].createdAt) > Date.parse(value[i - 1].createdAt))) problems.push(`${where} ${path}[${i}]: createdAt ${value[i].createdAt} not after ${value[i - 1].createdAt}`);
+        }
+    });
+}
+
+/** External events of one identity: ascending index within a page, each id delivered once. */
+function checkExternalEvents(entry, where, seen, problems) {
+    if (!/\/SyncRuns\/[^/]+\/ExternalEvents$/.test(entry.path) || !Array.isArray(entry.json?.result)) return;
+    const events = entry.json.result;
+    for (let i = 1; i < events.length; i++) if (!(events[i].index > events[i - 1].index)) problems.push(`${where}: external event index ${events[i].index} after ${events[i - 1].index}`);
+    const ids = seen.get(entry.who) ?? new Set();
+    for (const event of events) {
+        if (ids.has(event.id)) problems.push(`${where}: external event ${event.id} delivered again`);
+        ids.add(event.id);
+    }
+    seen.set(entry.who, ids);
+}
+
 export function wireViolations(entries) {
     const problems = [];
+    const seenEvents = new Map();
     for (const entry of entries) {
         const where = `${entry.request} (${entry.who})`;
         if (typeof entry.status !== "number") continue;
@@ -63,6 +87,8 @@ export function wireViolations(entries) {
         const extra = Object.keys(entry.json).filter((k) => k !== "result" && k !== "pagination");
         if (!("result" in entry.json) || extra.length > 0) problems.push(`${where}: envelope keys ${Object.keys(entry.json).join(", ")}, expected result (and pagination)`);
         walk(entry.json.result, "result", (key, value, path) => checkField(key, value, `${where} ${path}`, problems));
+        checkAuditLogs(entry.json.result, where, problems);
+        checkExternalEvents(entry, where, seenEvents, problems);
     }
     return problems;
 }

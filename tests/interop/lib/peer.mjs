@@ -62,6 +62,12 @@ function interopRuntimeClass() {
         accountController() {
             return this.getAccountController();
         }
+        /** Releases what a failed init() left open (otherwise the process does not end). */
+        async abandon() {
+            await this.transport?.eventBus?.close().catch(() => {});
+            await this.eventBus.close().catch(() => {});
+            await this.lokiConnection?.close().catch(() => {});
+        }
         async shutdown() {
             if (this.isStarted) await this.stop();
             await this.lokiConnection?.close();
@@ -82,9 +88,9 @@ function recordingEventBus(events) {
 }
 
 /** options.requests enables the runtime's DeciderModule and RequestModule (request handling). */
-export function runtimeConfig(baseUrl, { datawallet = false, requests = false } = {}) {
+export function runtimeConfig(baseUrl, { datawallet = false, requests = false, clientSecret = CLIENT_SECRET } = {}) {
     return {
-        transportLibrary: { baseUrl, platformClientId: CLIENT_ID, platformClientSecret: CLIENT_SECRET, debug: true, datawalletEnabled: datawallet },
+        transportLibrary: { baseUrl, platformClientId: CLIENT_ID, platformClientSecret: clientSecret, debug: true, datawalletEnabled: datawallet },
         modules: {
             decider: { enabled: requests, location: "@nmshd/runtime:DeciderModule" },
             request: { enabled: requests, location: "@nmshd/runtime:RequestModule" },
@@ -134,7 +140,7 @@ export class Peer {
         this.publicKey = info.publicKey;
         const credentials = await this.runtime.accountController().activeDevice.getCredentials();
         this.username = credentials.username;
-        this.deviceId = (await this.runtime.accountController().activeDevice.device).id?.toString();
+        this.deviceId = this.runtime.accountController().activeDevice.device.id.toString();
         labelUser(this.username, `${this.label} (${this.address})`);
     }
 
@@ -223,6 +229,7 @@ export async function createPeer(baseUrl, label, options = {}) {
         await runtime.init();
         await runtime.start();
     } catch (e) {
+        await runtime.abandon();
         throw new StepError(`${label}: runtime start-up (identity creation)`, e?.stack ?? String(e), since);
     }
     const peer = new Peer(label, runtime, events, baseUrl);

@@ -12,13 +12,24 @@ import { allEntries, installWireRecorder, note } from "./wire.mjs";
 import { wireViolations } from "./fidelity.mjs";
 import { createPeer } from "./peer.mjs";
 
+/** A file that has not ended after this long is stopped with a TAP "Bail out!" (never hang make check). */
+const WATCHDOG_SECONDS = 300;
+
 export function interopSuite(name) {
     const env = requireInteropEnv();
-    installWireRecorder(join(logDir(), `${name}.wire.log`));
     const state = {};
     const peers = [];
     const cleanups = [];
     let backbone;
+    setTimeout(() => {
+        process.stdout.write(`Bail out! ${name}: the process did not end within ${WATCHDOG_SECONDS} s\n`);
+        process.exit(1);
+    }, WATCHDOG_SECONDS * 1000).unref();
+    // never leave the Backbone this file started behind, however the process ends
+    process.on("exit", () => {
+        if (backbone?.process.exitCode === null && backbone.process.signalCode === null) backbone.process.kill("SIGKILL");
+    });
+    installWireRecorder(join(logDir(), `${name}.wire.log`));
 
     after(async () => {
         for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch((e) => note(`cleanup: ${e}`));
@@ -35,6 +46,14 @@ export function interopSuite(name) {
             backbone = await startBackbone({ name, ...env, extraArgs });
             note(`Backbone for ${name} at ${backbone.baseUrl} (log ${backbone.logPath})`);
             return backbone;
+        },
+        /** Stops the Backbone (keeping its database) and starts it again on the same port. */
+        async restartBackbone() {
+            const { database: dbname, port } = backbone;
+            const stopped = await backbone.stop({ dropDatabase: false });
+            note(`Backbone stopped (${JSON.stringify(stopped)}); restarting on port ${port}`);
+            backbone = await startBackbone({ name, ...env, reuse: { database: dbname, port } });
+            return { stopped, backbone };
         },
         /** Registers fn to run at teardown, before the peers and the Backbone stop. */
         onTeardown(fn) {
