@@ -27,6 +27,8 @@
 #include <event2/event.h>
 
 #include "api_error.h"
+#include "base64.h"
+#include "crypto/signature.h"
 #include "config.h"
 #include "correlation.h"
 #include "log.h"
@@ -87,11 +89,31 @@ static void drop_session(void)
 	session_open = false;
 }
 
+/*
+ * The official runtime answers publicKey as base64url of the key's short JSON {"pub","alg"} (no
+ * "@type"), while the stored key is the verbose form sent to the Backbone at identity creation.
+ */
+static char *public_key_for_api(const char *stored)
+{
+	struct ecrypto_sig_public_key key;
+	struct ecrypto_why why;
+	if (ecrypto_sig_public_key_from_base64(stored, &key, &why) != ECRYPTO_OK)
+		return strdup(stored);
+	char *json = ecrypto_sig_public_key_to_json(&key, false);
+	if (!json)
+		return NULL;
+	char *b64 = b64_encode_alloc(B64_URL, (const uint8_t *)json, strlen(json));
+	ecrypto_free_text(json);
+	return b64;
+}
+
 static void identity_reply(struct account_job *job, const struct account_identity *identity)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "address", json_object_new_string(identity->address));
-	json_object_object_add(o, "publicKey", json_object_new_string(identity->public_key));
+	char *public_key = public_key_for_api(identity->public_key);
+	json_object_object_add(o, "publicKey", json_object_new_string(public_key ? public_key : ""));
+	free(public_key);
 	job->result = o;
 	job->status = 200;
 }
