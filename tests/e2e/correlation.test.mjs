@@ -4,7 +4,8 @@
 // POST /Account/Sync applies it: the transport.relationshipTemplateAllocationsExhausted webhook
 // carries x-correlation-id = the request's header (first value when repeated), or the UUID v4 the
 // worker generated for a request without one, which is the id of that request's log line. The
-// response never echoes the header; the outbox row stores the id.
+// response never echoes the header; the outbox row stores the id. A sync worker run (a second
+// connectord on the same schema) gives its events a UUID v4 of its own.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -121,4 +122,23 @@ test('requests without events still log their own generated id; events of other 
   assert.match(ids[0], UUID_V4);
   assert.notEqual(ids[0], ids[1], 'a fresh id per request');
   assert.equal(receiver.requests.filter((r) => r.body.trigger === EVENT).length, 3, 'one webhook per exhausted template');
+});
+
+test('a sync worker run (no HTTP request) gives its events a generated UUID v4', { skip }, async () => {
+  // a second connectord on the same schema, with the sync worker every second
+  const second = await start(env, SCHEMA, {
+    webhooks: { enabled: true, targets: { recv: { url: receiver.url } }, webhooks: [{ triggers: ['**'], target: 'recv' }] },
+    sync: { enabled: true, interval: 1 },
+  });
+  try {
+    const id = await exhaustedTemplate();
+    const hook = await webhookFor(id);
+    const sent = hook.headers['x-correlation-id'];
+    assert.match(sent ?? '', UUID_V4);
+    assert.equal(storedCorrelation(id), sent);
+    assert.ok(!connector.logs.includes(sent) && !new RegExp(`HttpServer: .*correlationId=${sent}`).test(second.logs),
+      'not the id of any HTTP request');
+  } finally {
+    await second.cleanup();
+  }
 });
