@@ -30,6 +30,7 @@
 #include "base64.h"
 #include "crypto/signature.h"
 #include "config.h"
+#include "correlation.h"
 #include "log.h"
 #include "sync/session.h"
 #include "sync/sync.h"
@@ -43,6 +44,7 @@ struct account_job {
 	enum account_job_kind kind;
 	json_object *config;
 	struct exchange *exchange;
+	char correlation_id[CORRELATION_ID_MAX]; /* the request's: current on the thread */
 	int pipe_fds[2];
 	/* written by the thread */
 	int status;
@@ -206,6 +208,7 @@ static void sync_now(struct account_job *job)
 static void *run_job(void *arg)
 {
 	struct account_job *job = arg;
+	correlation_set_current(job->correlation_id);
 	if (job->kind == JOB_SYNC_INFO)
 		sync_info(job);
 	else if (job->kind == JOB_SYNC || !identity_info_stored(job)) {
@@ -253,6 +256,7 @@ static void start_job(const struct api_request *req, struct api_reply *reply, en
 	job->kind = kind;
 	job->config = req->server->config;
 	job->exchange = req->exchange;
+	snprintf(job->correlation_id, sizeof(job->correlation_id), "%s", req->correlation_id);
 	if (event_base_once(req->server->base, job->pipe_fds[0], EV_READ, job_done, job, NULL) != 0)
 		fatalx(EXIT_TEMPFAIL, "event_base_once failed");
 	pthread_t thread;
