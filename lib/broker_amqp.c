@@ -220,6 +220,10 @@ static bool send_one(struct amqp_client *c, const struct broker_message *m, char
 		props._flags |= AMQP_BASIC_MESSAGE_ID_FLAG;
 		props.message_id = amqp_cstring_bytes(m->event_id);
 	}
+	if (m->correlation_id) {
+		props._flags |= AMQP_BASIC_CORRELATION_ID_FLAG;
+		props.correlation_id = amqp_cstring_bytes(m->correlation_id);
+	}
 	amqp_bytes_t body = {m->body_len, (void *)m->body};
 	int rc = amqp_basic_publish(c->conn, CHANNEL, amqp_cstring_bytes(c->exchange), amqp_cstring_bytes(m->namespace),
 	                            c->mandatory, 0, &props, body);

@@ -26,6 +26,7 @@ struct broker_message {
 	const char *namespace; /* e.g. "transport.messageReceived" */
 	const char *body;      /* the event data as JSON text (see broker_body_from_data) */
 	size_t body_len;
+	const char *correlation_id; /* NULL when none; AMQP only: the correlation-id property */
 };
 
 enum broker_outcome {

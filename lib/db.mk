@@ -2,6 +2,7 @@
 # connector-migrate and connector-housekeeping workers and their tests.
 libconnector_a_SOURCES += lib/db.c lib/db.h lib/db_internal.h lib/db_exec.c lib/db_conninfo.c \
 	lib/db_settings.c lib/db_settings.h lib/migrate.c lib/migrate.h lib/outbox.c lib/outbox.h
+dist_sql_DATA += sql/0006_outbox_correlation.sql
 
 pkglibexec_PROGRAMS += connector-migrate connector-housekeeping
 connector_migrate_SOURCES = workers/migrate/main.c

@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "correlation.h"
 #include "metrics.h"
 #include "outbox.h"
 #include "timeutil.h"
@@ -30,7 +31,7 @@ struct delivery_job {
 	struct delivery_loop *loop;
 	struct delivery_event ev;
 	char event_id[OUTBOX_EVENT_ID_LEN];
-	char *namespace, *target_address, *data_json;
+	char *namespace, *target_address, *data_json, *correlation_id;
 	int64_t started_ms;
 	bool done;
 	enum delivery_outcome outcome;
@@ -95,6 +96,7 @@ static void job_free(struct delivery_job *j)
 	free(j->namespace);
 	free(j->target_address);
 	free(j->data_json);
+	free(j->correlation_id);
 	free(j->error);
 	free(j);
 }
@@ -333,19 +335,23 @@ static void dispatch(struct delivery_loop *loop, const char *consumer, struct ou
 	j->namespace = row->namespace;
 	j->target_address = row->target_address;
 	j->data_json = row->data_json;
-	row->namespace = row->target_address = row->data_json = NULL; /* moved */
+	j->correlation_id = row->correlation_id;
+	row->namespace = row->target_address = row->data_json = row->correlation_id = NULL; /* moved */
 	j->ev = (struct delivery_event){.consumer_id = consumer,
 	                                .seq = row->event_seq,
 	                                .event_id = j->event_id,
 	                                .namespace = j->namespace,
 	                                .target_address = j->target_address,
 	                                .data_json = j->data_json ? j->data_json : "null",
+	                                .correlation_id = j->correlation_id,
 	                                .attempt = row->attempts};
 	j->started_ms = time_monotonic_ms();
 	list_push(&loop->out, j);
 	loop->counters.in_flight = loop->out.count;
 	loop->counters.claimed++;
+	correlation_set_current(j->correlation_id); /* the sender's log lines carry the event's id */
 	loop->send(j, &j->ev, loop->arg);
+	correlation_set_current(NULL);
 }
 
 /* Claims once for one consumer; returns rows claimed, -1 on a database error. */

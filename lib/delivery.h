@@ -72,6 +72,7 @@ struct delivery_event {
 	const char *namespace;      /* e.g. "transport.messageReceived" */
 	const char *target_address; /* NULL when the event has none */
 	const char *data_json;      /* the event's data as JSON text ("null" when it has none) */
+	const char *correlation_id; /* of the request / sync run that caused it; NULL when none */
 	int attempt;                /* 1 for the first */
 };
 

@@ -1,6 +1,8 @@
 /*
  * log.c: formats and writes log lines to stderr, one write(2) per line so lines from many worker
- * processes sharing the supervisor's stderr never interleave mid-line.
+ * processes sharing the supervisor's stderr never interleave mid-line. While the thread has a
+ * current correlation id (correlation.h) the line carries it: JSON field "correlationId", human
+ * format a trailing " correlationId=<id>".
  */
 #include "log.h"
 
@@ -12,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "correlation.h"
 #include "timeutil.h"
 
 #define LOG_LINE_MAX 8192
@@ -87,7 +90,12 @@ static size_t format_json(char *line, const char *stamp, enum log_level level, c
 	                        log_index, (long)getpid());
 	pos = json_escape_into(line, pos, LOG_LINE_MAX, category);
 	pos += (size_t)snprintf(line + pos, LOG_LINE_MAX - pos, "\",\"message\":\"");
-	pos = json_escape_into(line, pos, LOG_LINE_MAX - 3, message);
+	const char *correlation = correlation_current();
+	pos = json_escape_into(line, pos, LOG_LINE_MAX - 3 - (correlation ? 2 * CORRELATION_ID_MAX + 24 : 0), message);
+	if (correlation) {
+		pos += (size_t)snprintf(line + pos, LOG_LINE_MAX - pos, "\",\"correlationId\":\"");
+		pos = json_escape_into(line, pos, LOG_LINE_MAX - 3, correlation);
+	}
 	pos += (size_t)snprintf(line + pos, LOG_LINE_MAX - pos, "\"}\n");
 	return pos < LOG_LINE_MAX ? pos : LOG_LINE_MAX - 1;
 }
@@ -116,8 +124,10 @@ static size_t format_human(char *line, const char *stamp, enum log_level level, 
 {
 	char message[LOG_LINE_MAX / 2];
 	flatten_message(raw_message, message, sizeof(message));
-	int n = snprintf(line, LOG_LINE_MAX, "%s %-5s %s[%d] pid=%ld %s: %s\n", stamp, level_names[level], log_role,
-	                 log_index, (long)getpid(), category, message);
+	const char *correlation = correlation_current();
+	int n = snprintf(line, LOG_LINE_MAX, "%s %-5s %s[%d] pid=%ld %s: %s%s%s\n", stamp, level_names[level], log_role,
+	                 log_index, (long)getpid(), category, message, correlation ? " correlationId=" : "",
+	                 correlation ? correlation : "");
 	if (n < 0)
 		return 0;
 	if ((size_t)n >= LOG_LINE_MAX) {

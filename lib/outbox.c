@@ -11,22 +11,28 @@
 
 #include <json-c/json.h>
 
+#include "correlation.h"
 #include "db_internal.h"
 #include "log.h"
 
 static const char append_sql[] =
-        "WITH ev AS (INSERT INTO outbox_events (namespace, target_address, data)"
-        "            VALUES ($1, $2, $3::json) RETURNING seq, event_id),"
+        "WITH ev AS (INSERT INTO outbox_events (namespace, target_address, data, correlation_id)"
+        "            VALUES ($1, $2, $3::json, $4) RETURNING seq, event_id),"
         " fan AS (INSERT INTO outbox_deliveries (consumer_id, event_seq)"
         "         SELECT c.consumer_id, ev.seq FROM ev CROSS JOIN outbox_consumers c"
         "         WHERE c.enabled AND outbox_subscription_matches(c.subscriptions, $1) RETURNING 1)"
         " SELECT ev.event_id::text, (SELECT count(*) FROM fan)::int4,"
         "        pg_notify('" OUTBOX_CHANNEL "', ev.seq::text) FROM ev";
 
-static bool check_append_input(struct db *db, const char *namespace, const char *data_json)
+static bool check_append_input(struct db *db, const char *namespace, const char *data_json, const char *correlation_id)
 {
 	if (!namespace || !*namespace) {
 		db_set_error(db, "outbox event namespace: must not be empty");
+		return false;
+	}
+	if (correlation_id && !correlation_valid(correlation_id)) {
+		db_set_error(db,
+		             "outbox event correlation_id: must be 1..128 visible ASCII characters without a comma");
 		return false;
 	}
 	if (data_json) {
@@ -48,10 +54,17 @@ static bool check_append_input(struct db *db, const char *namespace, const char 
 bool outbox_append(struct db *db, const char *namespace, const char *target_address, const char *data_json,
                    char event_id_out[OUTBOX_EVENT_ID_LEN], int *deliveries)
 {
-	if (!check_append_input(db, namespace, data_json))
+	return outbox_append_correlated(db, namespace, target_address, data_json, correlation_current(), event_id_out,
+	                                deliveries);
+}
+
+bool outbox_append_correlated(struct db *db, const char *namespace, const char *target_address, const char *data_json,
+                              const char *correlation_id, char event_id_out[OUTBOX_EVENT_ID_LEN], int *deliveries)
+{
+	if (!check_append_input(db, namespace, data_json, correlation_id))
 		return false;
-	const char *params[] = {namespace, target_address, data_json ? data_json : "null"};
-	PGresult *res = db_exec(db, append_sql, 3, params);
+	const char *params[] = {namespace, target_address, data_json ? data_json : "null", correlation_id};
+	PGresult *res = db_exec(db, append_sql, 4, params);
 	if (!res)
 		return false;
 	if (event_id_out)
@@ -131,7 +144,8 @@ static const char claim_sql[] =
         "             next_attempt_at = now() + make_interval(secs => $4::float8 / 1000)"
         "             FROM due WHERE d.consumer_id = due.consumer_id AND d.event_seq = due.event_seq"
         "             RETURNING d.event_seq, d.attempts)"
-        " SELECT e.seq, e.event_id::text, e.namespace, e.target_address, e.data::text, claimed.attempts"
+        " SELECT e.seq, e.event_id::text, e.namespace, e.target_address, e.data::text, claimed.attempts,"
+        "        e.correlation_id"
         " FROM claimed JOIN outbox_events e ON e.seq = claimed.event_seq ORDER BY e.seq";
 
 static char *copy_value(const PGresult *res, int row, int col)
@@ -166,6 +180,7 @@ int outbox_claim(struct db *db, const char *consumer_id, const char *worker_id, 
 		d[i].target_address = copy_value(res, i, 3);
 		d[i].data_json = copy_value(res, i, 4);
 		d[i].attempts = atoi(PQgetvalue(res, i, 5));
+		d[i].correlation_id = copy_value(res, i, 6);
 	}
 	PQclear(res);
 	*out = d;
@@ -178,6 +193,7 @@ void outbox_deliveries_free(struct outbox_delivery *deliveries, int count)
 		free(deliveries[i].namespace);
 		free(deliveries[i].target_address);
 		free(deliveries[i].data_json);
+		free(deliveries[i].correlation_id);
 	}
 	free(deliveries);
 }

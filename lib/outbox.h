@@ -29,9 +29,14 @@
  * NULL; data_json: the event's data as JSON text (NULL: null). On success event_id_out (may be
  * NULL) holds the event's uuid and *deliveries (may be NULL) the number of delivery rows created.
  * Bad input fails before any statement, naming the field, and leaves the transaction usable.
+ * The event carries the calling thread's current correlation id (correlation.h), if any.
  */
 bool outbox_append(struct db *db, const char *namespace, const char *target_address, const char *data_json,
                    char event_id_out[OUTBOX_EVENT_ID_LEN], int *deliveries);
+/* The same with an explicit correlation id (NULL: none; else 1..128 visible ASCII characters
+ * without a comma, the column of sql/0006_outbox_correlation.sql). */
+bool outbox_append_correlated(struct db *db, const char *namespace, const char *target_address, const char *data_json,
+                              const char *correlation_id, char event_id_out[OUTBOX_EVENT_ID_LEN], int *deliveries);
 
 /*
  * Creates or updates a consumer (enabled, with these subscriptions: namespaces, "*" for all, or a
@@ -49,7 +54,8 @@ struct outbox_delivery {
 	char *namespace;
 	char *target_address; /* NULL when the event has none */
 	char *data_json;
-	int attempts; /* including this one */
+	char *correlation_id; /* NULL when the event has none */
+	int attempts;         /* including this one */
 };
 
 /*

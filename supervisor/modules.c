@@ -36,7 +36,7 @@ static const struct role_row role_table[] = {
         {"PubSubPublisher", "publisher", COUNT_ONE, false},
         {"autoAcceptRelationshipCreationChanges", "auto-accept", COUNT_ONE, false},
         {"autoAcceptPendingRelationships", "auto-accept", COUNT_ONE, false},
-        {"autoDecomposeDeletionProposedRelationships", "auto-accept", COUNT_ONE, false},
+        {"autoDecomposeDeletionProposedRelationships", "auto-decompose", COUNT_ONE, false},
 };
 #define ROLE_COUNT (int)(sizeof(role_table) / sizeof(role_table[0]))
 

@@ -11,9 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "correlation.h"
 #include "log.h"
-#include "timeutil.h"
 #include "metrics.h"
+#include "timeutil.h"
 
 #define RUN_FLAGS  (BACKBONE_AUTH | BACKBONE_DATAWALLET)
 #define MAX_ROUNDS 100 /* runs per sync; the Backbone stops handing out events that failed once */
@@ -346,7 +347,15 @@ enum sync_status sync_run_exclusive(struct db *db, struct backbone_client *clien
 		sleep_ms(100);
 	}
 	double started = metrics_now();
+	bool own_correlation = !correlation_current();
+	if (own_correlation) { /* a run nobody asked for over HTTP: its own id for its events and logs */
+		char id[CORRELATION_UUID_LEN];
+		correlation_generate(id);
+		correlation_set_current(id);
+	}
 	enum sync_status st = sync_everything(db, client, identity, report, err, err_len);
+	if (own_correlation)
+		correlation_set_current(NULL);
 	if (!db_advisory_unlock(db, DB_LOCK_SYNC_LEADER) && st == SYNC_OK) {
 		snprintf(err, err_len, "releasing the sync lock: %s", db_error(db));
 		st = SYNC_ERR_DATABASE;

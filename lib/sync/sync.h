@@ -113,7 +113,9 @@ enum sync_status sync_everything(struct db *db, struct backbone_client *client, 
 
 /*
  * Takes the sync lock (waiting at most wait_ms, calling tick about every 100 ms; tick returning
- * true stops the wait), runs sync_everything, releases the lock.
+ * true stops the wait), runs sync_everything, releases the lock. The run's log lines and outbox
+ * events carry the thread's current correlation id (correlation.h: POST /Account/Sync sets the
+ * request's) or, when there is none, a fresh UUID v4 of this run.
  */
 enum sync_status sync_run_exclusive(struct db *db, struct backbone_client *client,
                                     const struct account_identity *identity, int64_t wait_ms, bool (*tick)(void *arg),

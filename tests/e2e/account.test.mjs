@@ -30,6 +30,7 @@ test('first start: IdentityInfo returns the new identity, stored in the schema',
   assert.match(address, /^did:e:localhost:dids:[0-9a-f]{22}$/);
   const key = JSON.parse(Buffer.from(publicKey, 'base64url').toString());
   assert.equal(key.alg, 3);
+  assert.deepEqual(Object.keys(key), ['pub', 'alg'], "the official runtime's short form, without @type");
   assert.equal(deriveAddress(Buffer.from(key.pub, 'base64url'), 'localhost'), address, 'address of the public key');
   assert.equal(sql(env, 'SELECT state || \' \' || address FROM acct_one.account_identity'), `ready ${address}`);
   const v2 = await api(connector, 'GET', '/Account/IdentityInfo', { prefix: '/api/v2' });

@@ -1,11 +1,13 @@
 // ops-logging.test.mjs: logging.level and logging.format reach every process (connectord and each
 // worker), one line per event, with level, module (process role), worker index and pid; the HTTP
-// worker's request lines look like the original's ("HttpServer: GET /path 200 -- 3ms").
+// worker's request lines look like the original's ("HttpServer: GET /path 200 -- 3ms") followed by
+// the request's correlation id (" correlationId=<uuid>"; JSON: a last field "correlationId").
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { sleep, startConnector } from './lib/connector.mjs';
 
+const CORR = 'correlationId=[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
 const humanLine = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (TRACE|DEBUG|INFO |WARN |ERROR|FATAL) ([a-z-]+)\[(\d+)\] pid=(\d+) ([A-Za-z_][\w.-]*): (.*)$/;
 
 async function run(config, env = {}) {
@@ -35,9 +37,9 @@ test('human format (default): every line is one event with time, level, role[ind
   const workerPids = new Set(parsed.filter((m) => m[2] === 'http-api').map((m) => `${m[3]}:${m[4]}`));
   assert.ok([...workerPids].some((w) => w.startsWith('1:')), 'worker 1 logged');
   assert.ok(parsed.some((m) => m[2] === 'supervisor' && m[3] === '0' && m[5] === 'Supervisor'));
-  assert.ok(parsed.some((m) => m[2] === 'http-api' && m[5] === 'HttpServer' && /^GET \/Monitoring\/Version 200 -- \d+ms$/.test(m[6])),
+  assert.ok(parsed.some((m) => m[2] === 'http-api' && m[5] === 'HttpServer' && new RegExp(`^GET /Monitoring/Version 200 -- \\d+ms ${CORR}$`).test(m[6])),
     'request lines like the original\'s');
-  assert.ok(parsed.some((m) => m[5] === 'HttpServer' && /^GET \/No\/Such\/Route 40[14] -- \d+ms$/.test(m[6])));
+  assert.ok(parsed.some((m) => m[5] === 'HttpServer' && new RegExp(`^GET /No/Such/Route 40[14] -- \\d+ms ${CORR}$`).test(m[6])));
   assert.ok(!parsed.some((m) => m[1] === 'DEBUG' || m[1] === 'TRACE'), 'the default level is info');
 });
 
@@ -46,13 +48,15 @@ test('logging.format json: every line of every process is a JSON object with the
   const lines = log.split('\n').filter(Boolean);
   const events = lines.map((l) => JSON.parse(l));
   for (const e of events) {
-    assert.deepEqual(Object.keys(e), ['time', 'level', 'module', 'worker', 'pid', 'category', 'message']);
+    const keys = ['time', 'level', 'module', 'worker', 'pid', 'category', 'message'];
+    assert.deepEqual(Object.keys(e), 'correlationId' in e ? [...keys, 'correlationId'] : keys);
     assert.match(e.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.ok(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].includes(e.level));
     assert.ok(Number.isInteger(e.worker) && Number.isInteger(e.pid));
   }
   const api = events.filter((e) => e.module === 'http-api');
-  assert.ok(api.some((e) => e.category === 'HttpServer' && /^GET \/Monitoring\/Version 200 -- \d+ms$/.test(e.message)));
+  assert.ok(api.some((e) => e.category === 'HttpServer' && /^GET \/Monitoring\/Version 200 -- \d+ms$/.test(e.message)
+    && new RegExp(`^${CORR}$`).test(`correlationId=${e.correlationId}`)));
   assert.ok(api.every((e) => e.worker === 1 || e.worker === 2));
   assert.ok(events.some((e) => e.module === 'supervisor' && e.worker === 0));
 });

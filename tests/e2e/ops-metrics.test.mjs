@@ -80,7 +80,7 @@ test('the exposition parses; per-route counts and latency histograms are summed 
       assert.equal(r.status, 200);
       await r.text();
     }
-    const missing = await fetch(`${c.baseUrl}/api/core/v1/Files/FIL123/Download`, { headers: { 'X-API-KEY': key } });
+    const missing = await fetch(`${c.baseUrl}/api/core/v1/Attributes/ATT123/Versions`, { headers: { 'X-API-KEY': key } });
     await missing.text();
     const ok = await scrape(c, key);
     assert.equal(ok.status, 200);
@@ -89,7 +89,7 @@ test('the exposition parses; per-route counts and latency histograms are summed 
     assert.equal(f.connector_http_requests_total.type, 'COUNTER');
     const version = sample(f.connector_http_requests_total, { route: '/Monitoring/Version', method: 'GET', status: '200' });
     assert.equal(Number(version.value), requests);
-    const notImplemented = sample(f.connector_http_requests_total, { route: '/api/core/v1/Files/{id}/Download', method: 'GET' });
+    const notImplemented = sample(f.connector_http_requests_total, { route: '/api/core/v1/Attributes/{id}/Versions', method: 'GET' });
     assert.equal(notImplemented.labels.status, '501');
     const unauthorized = sample(f.connector_http_requests_total, { route: '/metrics', status: '401' });
     assert.equal(Number(unauthorized.value), 1);

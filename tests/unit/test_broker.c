@@ -160,7 +160,7 @@ static void expect_refused(const char *type, const char *conf_fmt, const char *w
 	if (!ok(b && !connected && error && strstr(error, want) && !broker_is_connected(b),
 	        "%s: refused connection reported", type))
 		diag("error: %s", error ? error : "(none)");
-	struct broker_message m = {"id", "transport.messageReceived", "{}", 2};
+	struct broker_message m = {"id", "transport.messageReceived", "{}", 2, NULL};
 	enum broker_outcome out = BROKER_ACKED;
 	ok(b && !broker_publish(b, &m, 1, &out, &error) && out == BROKER_RETRY, "%s: publish while down is RETRY",
 	   type);

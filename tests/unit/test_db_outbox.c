@@ -2,13 +2,15 @@
  * test_db_outbox.c: lib/outbox against a real PostgreSQL with the shipped migrations: append only
  * inside a transaction (rollback leaves nothing, commit exactly one event with a stable uuid),
  * fan-out by subscription, the NOTIFY hint, claims with SKIP LOCKED and leases, events committed
- * out of seq order, consumer disabling, and the retention purge.
+ * out of seq order, consumer disabling, the retention purge, and correlation ids (explicit, the
+ * thread's current one, none, refused) handed back by claims.
  */
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "correlation.h"
 #include "db.h"
 #include "migrate.h"
 #include "outbox.h"
@@ -208,6 +210,29 @@ static void test_retention(struct db *db)
 	is_int(tdb_int("SELECT count(*) FROM acc.outbox_events"), 1, "the recent event stays");
 }
 
+static void test_correlation_ids(struct db *db)
+{
+	const char *subs[] = {"corr.*"};
+	ok(outbox_consumer_register(db, "corr", "webhook", subs, 1), "consumer for correlation events");
+	ok(db_begin(db) && outbox_append_correlated(db, "corr.explicit", NULL, "1", "req-A", NULL, NULL),
+	   "append with an explicit correlation id");
+	correlation_set_current("run-B");
+	ok(outbox_append(db, "corr.current", NULL, "2", NULL, NULL), "append under a current correlation id");
+	correlation_set_current(NULL);
+	ok(outbox_append(db, "corr.none", NULL, "3", NULL, NULL), "append without one");
+	ok(!outbox_append_correlated(db, "corr.bad", NULL, "4", "a\nb", NULL, NULL) &&
+	           strstr(db_error(db), "correlation_id"),
+	   "a correlation id with a control character is refused, naming the field");
+	ok(db_commit(db), "the transaction stays usable and commits");
+	struct outbox_delivery *d = NULL;
+	int n = outbox_claim(db, "corr", "W", 10, 60000, &d);
+	is_int(n, 3, "three events claimed (the refused one was never written)");
+	ok(n == 3 && d[0].correlation_id && strcmp(d[0].correlation_id, "req-A") == 0 && d[1].correlation_id &&
+	           strcmp(d[1].correlation_id, "run-B") == 0 && d[2].correlation_id == NULL,
+	   "claims hand back each event's correlation id (NULL when none)");
+	outbox_deliveries_free(d, n);
+}
+
 int main(void)
 {
 	conninfo = tdb_setup(NULL, "outbox");
@@ -226,6 +251,7 @@ int main(void)
 	test_out_of_order(a, b);
 	test_disable(a);
 	test_retention(a);
+	test_correlation_ids(a);
 	db_free(a);
 	db_free(b);
 	db_free(listener);

@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -137,7 +138,9 @@ static void open_session(struct auto_worker *w)
 int main(int argc, char **argv)
 {
 	struct auto_worker w = {0};
-	worker_init(&w.ctx, argc, argv, "auto-accept");
+	/* One program, two names: connector-auto-accept and connector-auto-decompose. */
+	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	worker_init(&w.ctx, argc, argv, strstr(name, "auto-decompose") ? "auto-decompose" : "auto-accept");
 	worker_install_stop_handlers();
 	if (!(w.kind = auto_kind_of_module(w.ctx.module)))
 		fatalx(EXIT_CONFIG, "module %s is not an auto-accept or auto-decompose module", w.ctx.module);

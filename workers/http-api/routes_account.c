@@ -27,7 +27,10 @@
 #include <event2/event.h>
 
 #include "api_error.h"
+#include "base64.h"
+#include "crypto/signature.h"
 #include "config.h"
+#include "correlation.h"
 #include "log.h"
 #include "sync/session.h"
 #include "sync/sync.h"
@@ -41,6 +44,7 @@ struct account_job {
 	enum account_job_kind kind;
 	json_object *config;
 	struct exchange *exchange;
+	char correlation_id[CORRELATION_ID_MAX]; /* the request's: current on the thread */
 	int pipe_fds[2];
 	/* written by the thread */
 	int status;
@@ -85,11 +89,31 @@ static void drop_session(void)
 	session_open = false;
 }
 
+/*
+ * The official runtime answers publicKey as base64url of the key's short JSON {"pub","alg"} (no
+ * "@type"), while the stored key is the verbose form sent to the Backbone at identity creation.
+ */
+static char *public_key_for_api(const char *stored)
+{
+	struct ecrypto_sig_public_key key;
+	struct ecrypto_why why;
+	if (ecrypto_sig_public_key_from_base64(stored, &key, &why) != ECRYPTO_OK)
+		return strdup(stored);
+	char *json = ecrypto_sig_public_key_to_json(&key, false);
+	if (!json)
+		return NULL;
+	char *b64 = b64_encode_alloc(B64_URL, (const uint8_t *)json, strlen(json));
+	ecrypto_free_text(json);
+	return b64;
+}
+
 static void identity_reply(struct account_job *job, const struct account_identity *identity)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "address", json_object_new_string(identity->address));
-	json_object_object_add(o, "publicKey", json_object_new_string(identity->public_key));
+	char *public_key = public_key_for_api(identity->public_key);
+	json_object_object_add(o, "publicKey", json_object_new_string(public_key ? public_key : ""));
+	free(public_key);
 	job->result = o;
 	job->status = 200;
 }
@@ -184,6 +208,7 @@ static void sync_now(struct account_job *job)
 static void *run_job(void *arg)
 {
 	struct account_job *job = arg;
+	correlation_set_current(job->correlation_id);
 	if (job->kind == JOB_SYNC_INFO)
 		sync_info(job);
 	else if (job->kind == JOB_SYNC || !identity_info_stored(job)) {
@@ -231,6 +256,7 @@ static void start_job(const struct api_request *req, struct api_reply *reply, en
 	job->kind = kind;
 	job->config = req->server->config;
 	job->exchange = req->exchange;
+	snprintf(job->correlation_id, sizeof(job->correlation_id), "%s", req->correlation_id);
 	if (event_base_once(req->server->base, job->pipe_fds[0], EV_READ, job_done, job, NULL) != 0)
 		fatalx(EXIT_TEMPFAIL, "event_base_once failed");
 	pthread_t thread;

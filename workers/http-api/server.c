@@ -6,6 +6,9 @@
  *   406 from the route's Accept declaration -> handler.
  * Every answer goes through send_reply(): X-Response-Time, X-Response-Duration-ms, the shared
  * counters, and one log line "<METHOD> <path> <status> -- <ms>ms" (never the key or bodies).
+ * Every request has a correlation id (x-correlation-id, first value, else a fresh UUID v4; never
+ * echoed): it is the loop thread's current id while the request is handled and while its answer is
+ * logged, so those log lines and the outbox events its handler appends carry it.
  * Invariant: server->in_flight counts exchanges created and not yet answered.
  */
 #include "server.h"
@@ -24,6 +27,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api_error.h"
+#include "correlation.h"
 #include "http_accept.h"
 #include "log.h"
 #include "timeutil.h"
@@ -40,6 +44,7 @@ struct exchange {
 	json_object *body;
 	const char *key_name;
 	struct event *delay;
+	char correlation_id[CORRELATION_ID_MAX];
 };
 
 const char *api_param(const struct api_request *req, const char *name)
@@ -95,6 +100,8 @@ static struct exchange *exchange_new(struct http_server *server, struct evhttp_r
 	ex->server = server;
 	ex->req = req;
 	clock_gettime(CLOCK_MONOTONIC, &ex->start);
+	correlation_for_request(evhttp_find_header(evhttp_request_get_input_headers(req), "x-correlation-id"),
+	                        ex->correlation_id);
 	set_method(ex);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
@@ -168,7 +175,11 @@ static void send_buffer(struct exchange *ex, int status, struct evbuffer *buf)
 	http_counters_add(&ex->server->counters, status);
 	http_metrics_record(ex->match.kind == HTTP_MATCH_FOUND ? ex->match.route : NULL, ex->method_name, status,
 	                    &ex->start);
+	char previous[CORRELATION_ID_MAX];
+	snprintf(previous, sizeof(previous), "%s", correlation_current() ? correlation_current() : "");
+	correlation_set_current(ex->correlation_id);
 	log_info("HttpServer", "%s %s %d -- %lldms", ex->method_name, ex->path, status, (long long)ms);
+	correlation_set_current(previous);
 	exchange_free(ex);
 }
 
@@ -443,6 +454,7 @@ static void dispatch(struct exchange *ex)
 	        .accept = evhttp_find_header(evhttp_request_get_input_headers(ex->req), "Accept"),
 	        .server = ex->server,
 	        .exchange = ex,
+	        .correlation_id = ex->correlation_id,
 	};
 	struct api_reply reply = {0};
 	const struct api_route *api_route = route->handler;
@@ -476,17 +488,23 @@ static void route_after_auth(struct exchange *ex)
 	send_error(ex, 0, API_ERR_ROUTE_NOT_FOUND, message);
 }
 
-static void on_request(struct evhttp_request *req, void *arg)
+static void handle_request(struct exchange *ex)
 {
-	struct http_server *server = arg;
-	struct exchange *ex = exchange_new(server, req);
 	if (apply_cors(ex) || !read_body(ex))
 		return;
-	http_router_match(&server->router, ex->method, ex->path, &ex->match);
+	http_router_match(&ex->server->router, ex->method, ex->path, &ex->match);
 	bool public = ex->match.kind == HTTP_MATCH_FOUND && (ex->match.route->flags & HTTP_ROUTE_PUBLIC);
 	if (!public && !authenticate(ex))
 		return;
 	route_after_auth(ex);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct exchange *ex = exchange_new(arg, req);
+	correlation_set_current(ex->correlation_id); /* ex may be gone after handle_request */
+	handle_request(ex);
+	correlation_set_current(NULL);
 }
 
 static int load_settings(struct http_server *server, json_object *config)

@@ -6,7 +6,8 @@
  * the status it sets, 204 without body), a raw JSON body (no envelope: /health, the /Monitoring routes), or an
  * error code + message (status from api_error_status() unless error_status is set). A handler that
  * must wait (e.g. for a health check) sets reply->deferred and later calls exchange_reply() with the
- * exchange it was given; the request stays open until then.
+ * exchange it was given; the request stays open until then. Work a handler moves to another thread
+ * sets req->correlation_id as that thread's current id (correlation_set_current) first.
  */
 #ifndef CONNECTOR_HTTP_SERVER_H
 #define CONNECTOR_HTTP_SERVER_H
@@ -67,6 +68,8 @@ struct api_request {
 	const char *accept;
 	struct http_server *server;
 	struct exchange *exchange;
+	const char *correlation_id; /* x-correlation-id (first value) or a fresh UUID v4; also the thread's
+	                               current id (correlation.h) while the handler runs */
 };
 
 struct api_reply {

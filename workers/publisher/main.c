@@ -83,7 +83,8 @@ static void on_send(struct delivery_job *job, const struct delivery_event *ev, v
 		if (!p->queue)
 			fatalx(1, "out of memory");
 	}
-	p->queue[p->queued++] = (struct queued){job, {ev->event_id, ev->namespace, body, len}, body};
+	p->queue[p->queued++] =
+	        (struct queued){job, {ev->event_id, ev->namespace, body, len, ev->correlation_id}, body};
 	event_active(p->flush_event, EV_WRITE, 0);
 }
 

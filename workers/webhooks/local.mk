@@ -29,6 +29,9 @@ test_webhook_produce_LDADD = $(CONNECTOR_LIBS)
 
 TESTS += tests/e2e/webhooks.test.mjs
 EXTRA_DIST += tests/e2e/webhooks.test.mjs
+# correlation ids end to end (HTTP request -> sync -> outbox -> webhook header), local Backbone
+TESTS += tests/e2e/correlation.test.mjs
+EXTRA_DIST += tests/e2e/correlation.test.mjs
 
 TESTS += tests/e2e/chaos-webhooks.test.mjs
 EXTRA_DIST += tests/e2e/chaos-webhooks.test.mjs

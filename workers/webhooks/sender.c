@@ -5,6 +5,7 @@
  * {"data":...,"trigger":"..."}, axios's default headers, the target's headers, then today's
  * authentication (ApiKey header or OAuth2 bearer token) and, when the target has a secret, the
  * Standard Webhooks headers webhook-id (the event id), webhook-timestamp and webhook-signature.
+ * An event with a correlation id (the request or sync run that caused it) adds x-correlation-id.
  * Redirects are not followed (3xx is a failure, as in the original). Connections are reused through
  * the multi handle's connection cache; each request has its own timeout.
  *
@@ -84,6 +85,8 @@ static bool build_headers(struct request *r, const struct webhook_target *t, con
 	h = add_header(h, "Content-Type", "application/json");
 	for (int i = 0; i < t->header_count; i++)
 		h = add_header(h, t->header_names[i], t->header_values[i]);
+	if (ev->correlation_id)
+		h = add_header(h, "x-correlation-id", ev->correlation_id);
 	h = add_header(h, "User-Agent", "axios/1.7.7");
 	h = add_header(h, "Accept-Encoding", "gzip, compress, deflate, br");
 	h = add_header(h, "Connection", "keep-alive");
