@@ -50,13 +50,17 @@ configured_base_url=${transportLibrary__baseUrl:-}
 if [ -z "$configured_base_url" ] && [ -x build/connector-backbone-dev ]; then
 	client_id=${PLATFORM_CLIENT_ID:-test}
 	client_secret=${PLATFORM_CLIENT_SECRET:-test}
-	coproc BACKBONE { exec build/connector-backbone-dev --listen 127.0.0.1:${BACKBONE_PORT:-0} \
-		--database "$backbone_db" --client "$client_id:$client_secret" --address-domain localhost; }
-	pids+=("$BACKBONE_PID")
-	read -r first_line <&"${BACKBONE[0]}"
-	base_url=$(echo "$first_line" | grep -o 'http://[^ ]*')
-	[ -n "$base_url" ] || { echo "the local Backbone did not start: $first_line" >&2; exit 1; }
-	cat <&"${BACKBONE[0]}" >&2 &
+	build/connector-backbone-dev --listen 127.0.0.1:${BACKBONE_PORT:-0} --database "$backbone_db" \
+		--client "$client_id:$client_secret" --address-domain localhost >"$state/backbone.out" &
+	pids+=("$!")
+	base_url=""
+	for _ in $(seq 1 100); do
+		base_url=$(grep -o 'http://[^ ]*' "$state/backbone.out" 2>/dev/null | head -n 1 || true)
+		[ -n "$base_url" ] && break
+		kill -0 "${pids[-1]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$base_url" ] || { echo "the local Backbone did not start" >&2; exit 1; }
 	export transportLibrary__baseUrl="$base_url" PLATFORM_CLIENT_ID="$client_id" PLATFORM_CLIENT_SECRET="$client_secret"
 	echo "local Backbone: $base_url (client $client_id)"
 fi
@@ -68,6 +72,8 @@ fi
 export API_KEY
 export infrastructure__httpServer__port="${PORT:-${infrastructure__httpServer__port:-8080}}"
 export supervisor__runtimeDirectory="${supervisor__runtimeDirectory:-$state/run}"
+# New events arrive through the Backbone's SSE stream (set modules__sse__enabled=false to turn it off).
+export modules__sse__enabled="${modules__sse__enabled:-true}"
 echo "Connector: http://localhost:$infrastructure__httpServer__port (health: /health)"
 build/connectord "$@" &
 pids+=("$!")

@@ -92,9 +92,27 @@ dist_rc=$?
 grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$logs/distcheck.log"
 [ $dist_rc -eq 0 ] || { tail -n 40 "$logs/distcheck.log"; echo "# FAIL: 1" >>"$logs/distcheck.log"; }
 
+# The quick start's run command: it must come up healthy (private PostgreSQL + local Backbone).
+say "quick start: contrib/run.sh answers /health"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$port timeout 600 ./contrib/run.sh >"$logs/run.log" 2>&1 &
+runpid=$!
+quick_ok=0
+for _ in $(seq 1 300); do
+	if curl -sf "http://127.0.0.1:$port/health" >/dev/null; then
+		quick_ok=1
+		break
+	fi
+	kill -0 "$runpid" 2>/dev/null || break
+	sleep 1
+done
+kill "$runpid" 2>/dev/null
+wait "$runpid" 2>/dev/null
+if [ $quick_ok -eq 1 ]; then echo "PASS: quick start"; else echo "FAIL: quick start"; tail -n 30 "$logs/run.log"; fi
+
 sum() { cat "$logs/asan-check.log" "$logs/distcheck.log" 2>/dev/null | awk -v k="$1" '$1=="#" && $2==k":" {n+=$3} END {print n+0}'; }
-passed=$(sum PASS)
-failed=$(( $(sum FAIL) + $(sum ERROR) ))
+passed=$(( $(sum PASS) + quick_ok ))
+failed=$(( $(sum FAIL) + $(sum ERROR) + 1 - quick_ok ))
 skipped=$(sum SKIP)
 if [ $asan_rc -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed, $skipped skipped"
