@@ -6,7 +6,7 @@
 # Exit status: 0 only when nothing failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 jobs=${JOBS:-$(nproc)}
 state="$top/.state/test"
 logs="$state/logs"
@@ -73,7 +73,7 @@ run_check() {
 	grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' "$logs/$name-check.log" | grep -v '^PASS' | head -n 60
 	grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$logs/$name-check.log"
 	if [ $rc -ne 0 ]; then
-		for f in $(grep -lE '^(not ok|Bail out)' $(find "$dir" -name '*.log' -newer "$logs/$name-build.log") 2>/dev/null | head -n 10); do
+		find "$dir" -name '*.log' -newer "$logs/$name-build.log" -print0 | xargs -0 -r grep -lE '^(not ok|Bail out)' 2>/dev/null | head -n 10 | while read -r f; do
 			echo "---- $f"
 			grep -B2 -A12 -E '^(not ok|Bail out)' "$f" | head -n 60
 		done
