@@ -39,8 +39,14 @@ static void notify_line(const char *line)
 	/* EPIPE/EBADF: the supervisor is gone; the worker will be told to stop or orphaned. */
 }
 
-void worker_notify_ready(void) { notify_line("READY\n"); }
-void worker_heartbeat(void) { notify_line("HEARTBEAT\n"); }
+void worker_notify_ready(void)
+{
+	notify_line("READY\n");
+}
+void worker_heartbeat(void)
+{
+	notify_line("HEARTBEAT\n");
+}
 
 void worker_notify_status(const char *fmt, ...)
 {
@@ -103,7 +109,10 @@ void worker_init(struct worker_context *ctx, int argc, char **argv, const char *
 		fatalx(EXIT_CONFIG, "%s", err);
 }
 
-static void on_heartbeat(evutil_socket_t fd, short what, void *arg) { worker_heartbeat(); }
+static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	worker_heartbeat();
+}
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -125,9 +134,15 @@ void worker_attach_event_base(const struct worker_context *ctx, struct event_bas
 	event_add(sigint_event, NULL);
 }
 
-bool worker_stop_requested(void) { return stop_requested != 0; }
+bool worker_stop_requested(void)
+{
+	return stop_requested != 0;
+}
 
-static void set_stop_flag(int sig) { stop_requested = 1; }
+static void set_stop_flag(int sig)
+{
+	stop_requested = 1;
+}
 
 void worker_install_stop_handlers(void)
 {

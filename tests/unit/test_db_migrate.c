@@ -253,7 +253,8 @@ static void test_supervised(const char *dir)
 	         escaped);
 	is_int(run_supervised(json, dir, notes, sizeof(notes)), 0, "supervised run (CONNECTOR_CONFIG_FILE): exit 0");
 	ok(strstr(notes, "STATUS migrating\n") != NULL, "it reports progress as STATUS lines on fd 3");
-	is_int(tdb_int("SELECT count(*) FROM acc_sup.schema_migrations WHERE version = 1"), 1, "the configured dbName was migrated");
+	is_int(tdb_int("SELECT count(*) FROM acc_sup.schema_migrations WHERE version = 1"), 1,
+	       "the configured dbName was migrated");
 	is_int(run_supervised("{\"database\": {\"dbName\": \"acc_sup\"}}", dir, notes, sizeof(notes)), 78,
 	       "supervised without database.connectionString: exit 78");
 }
