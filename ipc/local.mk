@@ -1,5 +1,6 @@
 # ipc/local.mk: the supervisor/worker contract, the event bus and the control protocol (nng).
-libipc_a_SOURCES += ipc/worker.c ipc/worker.h ipc/proctitle.c ipc/bus.c ipc/bus.h ipc/control.c ipc/control.h
+libipc_a_SOURCES += ipc/worker.c ipc/worker.h ipc/proctitle.c ipc/bus.c ipc/bus.h ipc/control.c ipc/control.h \
+	ipc/session_worker.c ipc/session_worker.h
 
 check_PROGRAMS += test_bus
 TESTS += test_bus

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "shm_file.h"
+
 #define STATUS_SLOTS (HTTP_STATUS_MAX - HTTP_STATUS_MIN + 1)
 
 struct http_counters_file {
@@ -25,63 +27,23 @@ struct http_counters_file {
 /* Builds a complete file under a temporary name and links it to path. 0, EEXIST, or -1. */
 static int create_file(const char *path, int64_t now_ms, char *err, size_t err_len)
 {
-	size_t tmp_len = strlen(path) + 32;
-	char tmp[tmp_len];
-	snprintf(tmp, tmp_len, "%s.%ld.tmp", path, (long)getpid());
-	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, err_len, "%s: cannot create: %s", tmp, strerror(errno));
-		return -1;
-	}
 	struct http_counters_file header;
 	memset(&header, 0, sizeof(header));
 	memcpy(header.magic, HTTP_COUNTERS_MAGIC, sizeof(header.magic));
 	header.version = HTTP_COUNTERS_VERSION;
 	header.size = sizeof(header);
 	header.since_ms = now_ms;
-	bool written = write(fd, &header, sizeof(header)) == (ssize_t)sizeof(header) && fsync(fd) == 0;
-	int saved = errno;
-	close(fd);
-	if (!written) {
-		unlink(tmp);
-		snprintf(err, err_len, "%s: cannot write: %s", tmp, strerror(saved));
-		return -1;
-	}
-	int rc = link(tmp, path);
-	saved = errno;
-	unlink(tmp);
-	if (rc == 0)
-		return 0;
-	if (saved == EEXIST)
-		return EEXIST;
-	snprintf(err, err_len, "%s: cannot link: %s", path, strerror(saved));
-	return -1;
+	return shm_file_create(path, &header, sizeof(header), sizeof(header), err, err_len);
 }
 
 static int map_file(struct http_counters *counters, const char *path, char *err, size_t err_len)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+	struct http_counters_file *file = shm_file_map(path, sizeof(*file), err, err_len);
+	if (!file)
 		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || (size_t)st.st_size != sizeof(struct http_counters_file)) {
-		close(fd);
-		snprintf(err, err_len, "%s: size: expected %zu bytes (another version's file?)", path,
-		         sizeof(struct http_counters_file));
-		return -1;
-	}
-	void *map = mmap(NULL, sizeof(struct http_counters_file), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED) {
-		snprintf(err, err_len, "%s: mmap: %s", path, strerror(errno));
-		return -1;
-	}
-	struct http_counters_file *file = map;
 	if (memcmp(file->magic, HTTP_COUNTERS_MAGIC, sizeof(file->magic)) != 0 ||
 	    file->version != HTTP_COUNTERS_VERSION || file->size != sizeof(*file)) {
-		munmap(map, sizeof(*file));
+		munmap(file, sizeof(*file));
 		snprintf(err, err_len, "%s: magic/version: not a version %d counters file", path,
 		         HTTP_COUNTERS_VERSION);
 		return -1;

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shm_file.h"
+
 enum { SLOT_FREE = 0, SLOT_CLAIMING = 1, SLOT_READY = 2 };
 #define CLAIM_SPIN_LIMIT 100000
 
@@ -67,13 +69,6 @@ static uint32_t series_hash(const char *name, const char *labels)
 
 static int create_file(const char *path, int64_t now_ms, char *err, size_t err_len)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, err_len, "%s: cannot create: %s", tmp, strerror(errno));
-		return -1;
-	}
 	struct metrics_header header;
 	memset(&header, 0, sizeof(header));
 	memcpy(header.magic, METRICS_MAGIC, sizeof(header.magic));
@@ -81,49 +76,18 @@ static int create_file(const char *path, int64_t now_ms, char *err, size_t err_l
 	header.slot_count = METRICS_SLOTS;
 	header.slot_size = sizeof(struct metrics_slot);
 	header.since_ms = now_ms;
-	bool ok = ftruncate(fd, sizeof(struct metrics_file)) == 0 &&
-	          write(fd, &header, sizeof(header)) == (ssize_t)sizeof(header);
-	int saved = errno;
-	close(fd);
-	if (!ok) {
-		unlink(tmp);
-		snprintf(err, err_len, "%s: cannot write: %s", tmp, strerror(saved));
-		return -1;
-	}
-	int rc = link(tmp, path);
-	saved = errno;
-	unlink(tmp);
-	if (rc != 0 && saved != EEXIST) {
-		snprintf(err, err_len, "%s: cannot link: %s", path, strerror(saved));
-		return -1;
-	}
-	return 0;
+	/* EEXIST: another process created it first; map that one. */
+	return shm_file_create(path, &header, sizeof(header), sizeof(struct metrics_file), err, err_len) < 0 ? -1 : 0;
 }
 
 static int map_file(const char *path, char *err, size_t err_len)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+	struct metrics_file *file = shm_file_map(path, sizeof(*file), err, err_len);
+	if (!file)
 		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || (size_t)st.st_size != sizeof(struct metrics_file)) {
-		close(fd);
-		snprintf(err, err_len, "%s: size: expected %zu bytes (another version's file?)", path,
-		         sizeof(struct metrics_file));
-		return -1;
-	}
-	void *map = mmap(NULL, sizeof(struct metrics_file), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED) {
-		snprintf(err, err_len, "%s: mmap: %s", path, strerror(errno));
-		return -1;
-	}
-	struct metrics_file *file = map;
 	if (memcmp(file->head.magic, METRICS_MAGIC, 8) != 0 || file->head.version != METRICS_VERSION ||
 	    file->head.slot_count != METRICS_SLOTS || file->head.slot_size != sizeof(struct metrics_slot)) {
-		munmap(map, sizeof(*file));
+		munmap(file, sizeof(*file));
 		snprintf(err, err_len, "%s: magic/version/geometry: not a version %d metrics file", path,
 		         METRICS_VERSION);
 		return -1;

@@ -141,3 +141,27 @@ void rt_new_id(const char *prefix, char out[21])
 		out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
 	out[20] = '\0';
 }
+
+bool rt_fetch_referenced(struct runtime *rt, const char *collection, const struct ecrypto_reference *ref,
+                         const char *password, unsigned flags, struct backbone_response *r, struct runtime_error *err)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", collection, ref->id);
+	if (ref->has_password) {
+		char param[ECRYPTO_PASSWORD_PARAM_SIZE];
+		if (!password)
+			return rt_fail(err, "error.runtime.validation.noPasswordProvided",
+			               "You need to provide a password or PIN.");
+		if (!rt_password_param(password, &ref->password, param, err))
+			return false;
+		char *escaped = rt_url_escape(param);
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "?password=%s", escaped);
+		free(escaped);
+	}
+	if (backbone_call(rt->client, "GET", path, NULL, flags, r) != BACKBONE_OK) {
+		rt_fail_backbone(err, r);
+		backbone_response_clear(r);
+		return false;
+	}
+	return true;
+}

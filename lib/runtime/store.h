@@ -41,6 +41,11 @@ bool rt_own_reference(struct runtime *rt, const char *id, const struct ecrypto_s
 /* A fresh local id: prefix + random characters up to 20. */
 void rt_new_id(const char *prefix, char out[21]);
 
+/* GET <collection>/<ref->id>[?password=] (collection e.g. "/api/v2/Tokens"); a password-protected
+ * reference needs password (error.runtime.validation.noPasswordProvided). On failure r is cleared. */
+bool rt_fetch_referenced(struct runtime *rt, const char *collection, const struct ecrypto_reference *ref,
+                         const char *password, unsigned flags, struct backbone_response *r, struct runtime_error *err);
+
 /* Percent-encodes s for a query value (malloc'd). */
 char *rt_url_escape(const char *s);
 

@@ -204,30 +204,6 @@ static bool parse_template_reference(struct runtime *rt, const char *reference, 
 	return true;
 }
 
-static bool fetch_template(struct runtime *rt, const struct ecrypto_reference *ref, const char *password,
-                           struct backbone_response *r, struct runtime_error *err)
-{
-	char path[256];
-	snprintf(path, sizeof(path), "/api/v2/RelationshipTemplates/%s", ref->id);
-	if (ref->has_password) {
-		char param[ECRYPTO_PASSWORD_PARAM_SIZE];
-		if (!password)
-			return rt_fail(err, "error.runtime.validation.noPasswordProvided",
-			               "You need to provide a password or PIN.");
-		if (!rt_password_param(password, &ref->password, param, err))
-			return false;
-		char *escaped = rt_url_escape(param);
-		snprintf(path + strlen(path), sizeof(path) - strlen(path), "?password=%s", escaped);
-		free(escaped);
-	}
-	if (backbone_call(rt->client, "GET", path, NULL, BACKBONE_AUTH, r) != BACKBONE_OK) {
-		rt_fail_backbone(err, r);
-		backbone_response_clear(r);
-		return false;
-	}
-	return true;
-}
-
 static bool store_peer(struct runtime *rt, const struct ecrypto_reference *ref, const struct rt_template_plain *plain,
                        const char *password, json_object *dto, struct runtime_error *err)
 {
@@ -310,7 +286,7 @@ bool rt_template_load_peer(struct runtime *rt, const char *reference, const char
 		ecrypto_reference_free(&ref);
 		return true; /* already known (own or loaded before) */
 	}
-	bool ok = fetch_template(rt, &ref, password, &r, err);
+	bool ok = rt_fetch_referenced(rt, "/api/v2/RelationshipTemplates", &ref, password, BACKBONE_AUTH, &r, err);
 	if (ok) {
 		ok = open_fetched(rt, &ref, password, &r, dto, err);
 		backbone_response_clear(&r);

@@ -131,31 +131,6 @@ bool rt_token_create_own(struct runtime *rt, json_object *content, const struct 
 	return ok;
 }
 
-/* GET /api/v2/Tokens/{id}[?password=] for a parsed reference and an optional password. */
-static bool fetch_token(struct runtime *rt, const struct ecrypto_reference *ref, const char *password,
-                        struct backbone_response *r, struct runtime_error *err)
-{
-	char path[256];
-	snprintf(path, sizeof(path), "/api/v2/Tokens/%s", ref->id);
-	if (ref->has_password) {
-		char param[ECRYPTO_PASSWORD_PARAM_SIZE];
-		if (!password)
-			return rt_fail(err, "error.runtime.validation.noPasswordProvided",
-			               "You need to provide a password or PIN.");
-		if (!rt_password_param(password, &ref->password, param, err))
-			return false;
-		char *escaped = rt_url_escape(param);
-		snprintf(path + strlen(path), sizeof(path) - strlen(path), "?password=%s", escaped);
-		free(escaped);
-	}
-	if (backbone_call(rt->client, "GET", path, NULL, BACKBONE_AUTH | BACKBONE_SAFE, r) != BACKBONE_OK) {
-		rt_fail_backbone(err, r);
-		backbone_response_clear(r);
-		return false;
-	}
-	return true;
-}
-
 bool rt_token_fetch_content(struct runtime *rt, const char *reference, const char *password,
                             struct ecrypto_reference *ref, struct backbone_response *r, json_object **content,
                             struct runtime_error *err)
@@ -163,7 +138,7 @@ bool rt_token_fetch_content(struct runtime *rt, const char *reference, const cha
 	struct ecrypto_why why = {{0}};
 	if (ecrypto_reference_parse(reference, ECRYPTO_REF_TOKEN, ref, &why) != ECRYPTO_OK)
 		return rt_fail(err, RT_ERR_INVALID_VALUE, "token reference invalid: %s", why.text);
-	if (!fetch_token(rt, ref, password, r, err)) {
+	if (!rt_fetch_referenced(rt, "/api/v2/Tokens", ref, password, BACKBONE_AUTH | BACKBONE_SAFE, r, err)) {
 		ecrypto_reference_free(ref);
 		return false;
 	}

@@ -24,14 +24,6 @@
 
 #define FIELD_LIMIT (64 * 1024)
 
-static void reply_result(struct api_reply *reply, bool ok, json_object *result, const struct runtime_error *err)
-{
-	if (ok)
-		reply->result = result;
-	else
-		routes_reply_runtime_error(reply, err);
-}
-
 /* ---- download ---- */
 
 /* encodeURIComponent of s into out. */
@@ -264,7 +256,7 @@ void route_upload_own_file(const struct api_request *req, struct api_reply *repl
 	                           u.expires_at ? u.expires_at : "9999-12-31T00:00:00.000Z",
 	                           u.tags};
 	bool ok = rt_file_blob_end(&u.blob, &u.err) && rt_file_upload_own(&rt, &u.blob, &meta, &dto, &u.err);
-	reply_result(reply, ok, dto, &u.err);
+	routes_reply_result(reply, ok, dto, &u.err);
 	upload_free(&u);
 }
 
@@ -272,41 +264,22 @@ void route_upload_own_file(const struct api_request *req, struct api_reply *repl
 
 void route_load_peer_file(const struct api_request *req, struct api_reply *reply)
 {
-	json_object *body = routes_body(req), *dto = NULL;
-	const char *reference = NULL, *password = NULL;
-	struct runtime rt;
-	struct runtime_error err = {.remote_status = 0};
-	if (!routes_string(reply, body, "reference", true, &reference) ||
-	    !routes_string(reply, body, "password", false, &password) || !routes_runtime(req, reply, &rt))
-		return;
-	bool ok = rt_file_load_peer(&rt, reference, password, &dto, &err);
-	reply_result(reply, ok, dto, &err);
-}
-
-static void list_files(const struct api_request *req, struct api_reply *reply, int own)
-{
-	json_object *list = NULL;
-	struct runtime rt;
-	struct runtime_error err = {.remote_status = 0};
-	if (!routes_runtime(req, reply, &rt))
-		return;
-	bool ok = rt_files_list(&rt, own, req->query, &list, &err);
-	reply_result(reply, ok, list, &err);
+	routes_load_peer(req, reply, rt_file_load_peer);
 }
 
 void route_get_files(const struct api_request *req, struct api_reply *reply)
 {
-	list_files(req, reply, -1);
+	routes_list(req, reply, -1, rt_files_list);
 }
 
 void route_get_own_files(const struct api_request *req, struct api_reply *reply)
 {
-	list_files(req, reply, 1);
+	routes_list(req, reply, 1, rt_files_list);
 }
 
 void route_get_peer_files(const struct api_request *req, struct api_reply *reply)
 {
-	list_files(req, reply, 0);
+	routes_list(req, reply, 0, rt_files_list);
 }
 
 void route_get_file(const struct api_request *req, struct api_reply *reply)
@@ -334,7 +307,7 @@ void route_get_file(const struct api_request *req, struct api_reply *reply)
 	if (ok && routes_wants_png(req))
 		routes_reply_qr(reply, dto);
 	else
-		reply_result(reply, ok, dto, &err);
+		routes_reply_result(reply, ok, dto, &err);
 }
 
 void route_create_token_for_file(const struct api_request *req, struct api_reply *reply)
@@ -360,7 +333,7 @@ void route_create_token_for_file(const struct api_request *req, struct api_reply
 	if (ok && png)
 		routes_reply_qr(reply, dto);
 	else
-		reply_result(reply, ok, dto, &err);
+		routes_reply_result(reply, ok, dto, &err);
 }
 
 void route_delete_file(const struct api_request *req, struct api_reply *reply)
@@ -387,5 +360,5 @@ void route_regenerate_ownership_token(const struct api_request *req, struct api_
 	bool ok = rt_file_regenerate_ownership_token(&rt, id, &dto, &err);
 	if (ok)
 		reply->status = 200;
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }

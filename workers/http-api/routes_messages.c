@@ -16,14 +16,6 @@
 #include "runtime/messages.h"
 #include "runtime/messages_sends.h"
 
-static void reply_result(struct api_reply *reply, bool ok, json_object *result, const struct runtime_error *err)
-{
-	if (ok)
-		reply->result = result;
-	else
-		routes_reply_runtime_error(reply, err);
-}
-
 /* recipients: a non-empty array of addresses. */
 static bool check_recipients(struct api_reply *reply, json_object *recipients)
 {
@@ -82,7 +74,7 @@ void route_send_message(const struct api_request *req, struct api_reply *reply)
 	if (!routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_message_send(&rt, recipients, content, attachments, key, &dto, &err);
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }
 
 void route_get_messages(const struct api_request *req, struct api_reply *reply)
@@ -93,7 +85,7 @@ void route_get_messages(const struct api_request *req, struct api_reply *reply)
 	if (!routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_messages_list(&rt, req->query, &list, &err);
-	reply_result(reply, ok, list, &err);
+	routes_reply_result(reply, ok, list, &err);
 }
 
 void route_get_message(const struct api_request *req, struct api_reply *reply)
@@ -105,7 +97,7 @@ void route_get_message(const struct api_request *req, struct api_reply *reply)
 	if (!routes_check_id(req, reply, "MSG", &id) || !routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_message_get(&rt, id, true, &dto, &err);
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }
 
 /* The message id and attachment id parameters, checked; the attachment known locally. */
@@ -138,7 +130,7 @@ void route_get_message_attachment(const struct api_request *req, struct api_repl
 	if (!attachment_params(req, reply, &rt, &file_id))
 		return;
 	bool ok = rt_file_get(&rt, file_id, &dto, &err);
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }
 
 void route_download_message_attachment(const struct api_request *req, struct api_reply *reply)

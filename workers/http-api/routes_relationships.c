@@ -8,14 +8,6 @@
 #include "routes_runtime.h"
 #include "runtime/relationships.h"
 
-static void reply_result(struct api_reply *reply, bool ok, json_object *result, const struct runtime_error *err)
-{
-	if (ok)
-		reply->result = result;
-	else
-		routes_reply_runtime_error(reply, err);
-}
-
 /* {templateId, creationContent}: both required, creationContent an (Arbitrary)RelationshipCreationContent. */
 static bool read_creation(struct api_reply *reply, json_object *body, const char **template_id, json_object **content)
 {
@@ -50,7 +42,7 @@ void route_can_create_relationship(const struct api_request *req, struct api_rep
 	if (!read_creation(reply, routes_body(req), &template_id, &content) || !routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_relationship_can_create(&rt, template_id, &result, &err);
-	reply_result(reply, ok, result, &err);
+	routes_reply_result(reply, ok, result, &err);
 	reply->status = 200;
 }
 
@@ -63,7 +55,7 @@ void route_create_relationship(const struct api_request *req, struct api_reply *
 	if (!read_creation(reply, routes_body(req), &template_id, &content) || !routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_relationship_create(&rt, template_id, content, &dto, &err);
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }
 
 void route_get_relationships(const struct api_request *req, struct api_reply *reply)
@@ -74,7 +66,7 @@ void route_get_relationships(const struct api_request *req, struct api_reply *re
 	if (!routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_relationships_list(&rt, req->query, &list, &err);
-	reply_result(reply, ok, list, &err);
+	routes_reply_result(reply, ok, list, &err);
 }
 
 void route_get_relationship(const struct api_request *req, struct api_reply *reply)
@@ -86,7 +78,7 @@ void route_get_relationship(const struct api_request *req, struct api_reply *rep
 	if (!routes_check_id(req, reply, "REL", &id) || !routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_relationship_get(&rt, id, &dto, &err);
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }
 
 /* Attributes come with the attribute area; until then a known relationship has none. */
@@ -100,7 +92,7 @@ void route_get_relationship_attributes(const struct api_request *req, struct api
 		return;
 	bool ok = rt_relationship_get(&rt, id, &dto, &err);
 	json_object_put(dto);
-	reply_result(reply, ok, ok ? json_object_new_array() : NULL, &err);
+	routes_reply_result(reply, ok, ok ? json_object_new_array() : NULL, &err);
 }
 
 static void act(const struct api_request *req, struct api_reply *reply, enum rt_rel_action action)
@@ -116,7 +108,7 @@ static void act(const struct api_request *req, struct api_reply *reply, enum rt_
 		reply->status = 204;
 		return;
 	}
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }
 
 void route_accept_relationship(const struct api_request *req, struct api_reply *reply)

@@ -207,3 +207,35 @@ void routes_reply_qr(struct api_reply *reply, json_object *dto)
 	free(qr);
 	json_object_put(dto);
 }
+
+void routes_reply_result(struct api_reply *reply, bool ok, json_object *result, const struct runtime_error *err)
+{
+	if (ok)
+		reply->result = result;
+	else
+		routes_reply_runtime_error(reply, err);
+}
+
+void routes_list(const struct api_request *req, struct api_reply *reply, int own, routes_list_fn list)
+{
+	json_object *result = NULL;
+	struct runtime rt;
+	struct runtime_error err = {.remote_status = 0};
+	if (!routes_runtime(req, reply, &rt))
+		return;
+	bool ok = list(&rt, own, req->query, &result, &err);
+	routes_reply_result(reply, ok, result, &err);
+}
+
+void routes_load_peer(const struct api_request *req, struct api_reply *reply, routes_load_fn load)
+{
+	json_object *body = routes_body(req), *dto = NULL;
+	const char *reference = NULL, *password = NULL;
+	struct runtime rt;
+	struct runtime_error err = {.remote_status = 0};
+	if (!routes_string(reply, body, "reference", true, &reference) ||
+	    !routes_string(reply, body, "password", false, &password) || !routes_runtime(req, reply, &rt))
+		return;
+	bool ok = load(&rt, reference, password, &dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
+}

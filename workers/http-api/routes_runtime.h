@@ -17,6 +17,17 @@
 bool routes_runtime(const struct api_request *req, struct api_reply *reply, struct runtime *rt);
 /* Replies with err (code, message, the Backbone's status when it is the Backbone's own error). */
 void routes_reply_runtime_error(struct api_reply *reply, const struct runtime_error *err);
+/* Replies result when ok, else err (routes_reply_runtime_error). */
+void routes_reply_result(struct api_reply *reply, bool ok, json_object *result, const struct runtime_error *err);
+/* A runtime list (own: 1 own, 0 peer, -1 both) and a peer load by {reference, password?}. */
+typedef bool (*routes_list_fn)(struct runtime *rt, int own, const struct http_query *query, json_object **list,
+                               struct runtime_error *err);
+typedef bool (*routes_load_fn)(struct runtime *rt, const char *reference, const char *password, json_object **dto,
+                               struct runtime_error *err);
+/* GET list handler body: opens the session, calls list, replies. */
+void routes_list(const struct api_request *req, struct api_reply *reply, int own, routes_list_fn list);
+/* POST /Peer handler body: reads reference (required) and password, opens the session, calls load. */
+void routes_load_peer(const struct api_request *req, struct api_reply *reply, routes_load_fn load);
 /* Replies 400 error.runtime.validation.invalidPropertyValue with the message. Returns false. */
 bool routes_invalid(struct api_reply *reply, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -7,38 +7,19 @@
 #include "routes_runtime.h"
 #include "runtime/tokens.h"
 
-static void reply_result(struct api_reply *reply, bool ok, json_object *result, const struct runtime_error *err)
-{
-	if (ok)
-		reply->result = result;
-	else
-		routes_reply_runtime_error(reply, err);
-}
-
-static void list_templates(const struct api_request *req, struct api_reply *reply, int own)
-{
-	json_object *list = NULL;
-	struct runtime rt;
-	struct runtime_error err = {.remote_status = 0};
-	if (!routes_runtime(req, reply, &rt))
-		return;
-	bool ok = rt_templates_list(&rt, own, req->query, &list, &err);
-	reply_result(reply, ok, list, &err);
-}
-
 void route_get_templates(const struct api_request *req, struct api_reply *reply)
 {
-	list_templates(req, reply, -1);
+	routes_list(req, reply, -1, rt_templates_list);
 }
 
 void route_get_own_templates(const struct api_request *req, struct api_reply *reply)
 {
-	list_templates(req, reply, 1);
+	routes_list(req, reply, 1, rt_templates_list);
 }
 
 void route_get_peer_templates(const struct api_request *req, struct api_reply *reply)
 {
-	list_templates(req, reply, 0);
+	routes_list(req, reply, 0, rt_templates_list);
 }
 
 void route_get_template(const struct api_request *req, struct api_reply *reply)
@@ -61,7 +42,7 @@ void route_get_template(const struct api_request *req, struct api_reply *reply)
 		routes_reply_qr(reply, dto);
 		return;
 	}
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }
 
 /* content must be a (Arbitrary)RelationshipTemplateContent. */
@@ -111,20 +92,12 @@ void route_create_own_template(const struct api_request *req, struct api_reply *
 	    !read_template_options(reply, body, &o) || !routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_template_create_own(&rt, content, &o, &dto, &err);
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }
 
 void route_load_peer_template(const struct api_request *req, struct api_reply *reply)
 {
-	json_object *body = routes_body(req), *dto = NULL;
-	const char *reference = NULL, *password = NULL;
-	struct runtime rt;
-	struct runtime_error err = {.remote_status = 0};
-	if (!routes_string(reply, body, "reference", true, &reference) ||
-	    !routes_string(reply, body, "password", false, &password) || !routes_runtime(req, reply, &rt))
-		return;
-	bool ok = rt_template_load_peer(&rt, reference, password, &dto, &err);
-	reply_result(reply, ok, dto, &err);
+	routes_load_peer(req, reply, rt_template_load_peer);
 }
 
 void route_delete_template(const struct api_request *req, struct api_reply *reply)
@@ -170,5 +143,5 @@ void route_create_token_for_template(const struct api_request *req, struct api_r
 	if (ok && png)
 		routes_reply_qr(reply, dto);
 	else
-		reply_result(reply, ok, dto, &err);
+		routes_reply_result(reply, ok, dto, &err);
 }

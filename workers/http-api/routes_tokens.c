@@ -15,14 +15,6 @@ bool routes_token_options(struct api_reply *reply, json_object *body, bool expir
 	       routes_password(reply, body, &o->password);
 }
 
-static void reply_result(struct api_reply *reply, bool ok, json_object *result, const struct runtime_error *err)
-{
-	if (ok)
-		reply->result = result;
-	else
-		routes_reply_runtime_error(reply, err);
-}
-
 void route_create_own_token(const struct api_request *req, struct api_reply *reply)
 {
 	json_object *body = routes_body(req), *content = NULL, *dto = NULL;
@@ -33,7 +25,7 @@ void route_create_own_token(const struct api_request *req, struct api_reply *rep
 	    !routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_token_create_own(&rt, content, &o, &dto, &err);
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }
 
 void route_load_peer_token(const struct api_request *req, struct api_reply *reply)
@@ -48,7 +40,7 @@ void route_load_peer_token(const struct api_request *req, struct api_reply *repl
 	    !routes_string(reply, body, "password", false, &password) || !routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_token_load_peer(&rt, reference, ephemeral, password, &dto, &err);
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }
 
 static void list_tokens(const struct api_request *req, struct api_reply *reply, bool own)
@@ -59,7 +51,7 @@ static void list_tokens(const struct api_request *req, struct api_reply *reply, 
 	if (!routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_tokens_list(&rt, own, req->query, &list, &err);
-	reply_result(reply, ok, list, &err);
+	routes_reply_result(reply, ok, list, &err);
 }
 
 void route_get_own_tokens(const struct api_request *req, struct api_reply *reply)
@@ -85,7 +77,7 @@ void route_get_token(const struct api_request *req, struct api_reply *reply)
 		routes_reply_qr(reply, dto);
 		return;
 	}
-	reply_result(reply, ok, dto, &err);
+	routes_reply_result(reply, ok, dto, &err);
 }
 
 void route_delete_token(const struct api_request *req, struct api_reply *reply)

@@ -22,7 +22,7 @@
 #include "backbone/sse.h"
 #include "config.h"
 #include "log.h"
-#include "sync/session.h"
+#include "session_worker.h"
 #include "sync/sync.h"
 #include "timeutil.h"
 #include "worker.h"
@@ -44,20 +44,6 @@ struct stream {
 	bool sync_pending; /* an event asked for a sync */
 	int events_seen;
 };
-
-static int64_t last_heartbeat_ms;
-static int heartbeat_ms = 1000;
-
-static bool tick(void *arg)
-{
-	(void)arg;
-	int64_t now = time_monotonic_ms();
-	if (now - last_heartbeat_ms >= heartbeat_ms / 2) {
-		worker_heartbeat();
-		last_heartbeat_ms = now;
-	}
-	return worker_stop_requested();
-}
 
 static void on_event(const char *event, const char *data, void *arg)
 {
@@ -92,15 +78,15 @@ static void run_sync(struct account_session *s)
 	struct sync_report report;
 	char err[512];
 	log_info("Sse", "Running sync");
-	enum sync_status st = sync_run_exclusive(s->db, s->client, &s->identity, SYNC_LOCK_WAIT_MS, tick, NULL, &report,
-	                                         err, sizeof(err));
+	enum sync_status st = sync_run_exclusive(s->db, s->client, &s->identity, SYNC_LOCK_WAIT_MS, session_worker_tick,
+	                                         NULL, &report, err, sizeof(err));
 	if (st == SYNC_OK)
 		log_info("Sse", "sync done: %d event(s), %d applied, %d recorded, %d failed", report.events,
 		         report.applied, report.recorded, report.failed);
 	else if (st != SYNC_ERR_STOPPED) {
 		log_error("Sse", "Sync failed: %s", err);
 		if (st == SYNC_ERR_DATABASE && db_connection_lost(s->db))
-			account_session_reconnect(s, tick, NULL);
+			account_session_reconnect(s, session_worker_tick, NULL);
 	}
 }
 
@@ -124,7 +110,7 @@ static char *stream_path(json_object *config)
 static int64_t drive(CURLM *multi, struct stream *st)
 {
 	int64_t opened_at = 0;
-	for (int running = 1; running && !tick(NULL);) {
+	for (int running = 1; running && !session_worker_tick(NULL);) {
 		if (curl_multi_perform(multi, &running) != CURLM_OK)
 			break;
 		if (st->opened && !opened_at)
@@ -181,18 +167,6 @@ static void connect_once(struct account_session *s, const char *path, int64_t *o
 	sse_parser_free(&st.parser);
 }
 
-static bool wait_ms(int64_t ms)
-{
-	int64_t end = time_monotonic_ms() + ms;
-	while (time_monotonic_ms() < end) {
-		if (tick(NULL))
-			return false;
-		struct timespec ts = {0, 50 * 1000000L};
-		nanosleep(&ts, NULL);
-	}
-	return true;
-}
-
 static void stream_forever(struct account_session *s, json_object *config)
 {
 	char *path = stream_path(config);
@@ -206,7 +180,7 @@ static void stream_forever(struct account_session *s, json_object *config)
 		int64_t delay = BACKOFF_FLOOR_MS / 2 + (int64_t)randombytes_uniform((uint32_t)ceiling);
 		if (!worker_stop_requested())
 			log_info("Sse", "reconnecting in %lld ms", (long long)delay);
-		if (!wait_ms(delay))
+		if (!session_worker_wait_ms(delay))
 			break;
 		ceiling = ceiling * 2 > BACKOFF_CAP_MS ? BACKOFF_CAP_MS : ceiling * 2;
 	}
@@ -215,29 +189,10 @@ static void stream_forever(struct account_session *s, json_object *config)
 
 int main(int argc, char **argv)
 {
-	struct worker_context ctx;
-	worker_init(&ctx, argc, argv, "sse");
-	worker_install_stop_handlers();
-	heartbeat_ms = ctx.heartbeat_ms > 0 ? ctx.heartbeat_ms : 1000;
-	if (sodium_init() < 0 || ecrypto_init() != ECRYPTO_OK)
-		fatalx(EXIT_TEMPFAIL, "sodium_init failed");
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		fatalx(EXIT_TEMPFAIL, "curl_global_init failed");
-	worker_notify_ready();
-	worker_notify_status("opening the account session");
-	struct account_session session;
-	char err[512];
-	enum session_status st =
-	        account_session_open(&session, ctx.config, "connector-sse", tick, NULL, 0, err, sizeof(err));
-	if (st == SESSION_CONFIG)
-		fatalx(EXIT_CONFIG, "%s", err);
-	if (st == SESSION_OK) {
+	struct session_worker w;
+	if (session_worker_start(&w, argc, argv, "sse", "connector-sse")) {
 		worker_notify_status("streaming");
-		stream_forever(&session, ctx.config);
+		stream_forever(&w.session, w.ctx.config);
 	}
-	account_session_close(&session);
-	worker_cleanup(&ctx);
-	curl_global_cleanup();
-	log_info("Sse", "stopped");
-	return EXIT_STOPPED;
+	return session_worker_finish(&w, "Sse");
 }
