@@ -63,10 +63,13 @@ test('kill -9 during sends: no half-written message, counters never reused, B op
     headers: { 'X-API-KEY': API_KEY, 'Content-Type': 'application/json' },
     body: JSON.stringify({ recipients: [addrB], content: { '@type': 'ArbitraryMessageContent', value: { i, pad: 'x'.repeat(1024) } } }),
   }).then((r) => r.status).catch(() => 'killed');
+  // The pid first, so the kill follows the first answer at once: the worker answers the sends one
+  // after another (each waits for the Backbone), so the others are still in flight then.
+  const [pid] = await a.workerPids('coreHttpApi');
   const inflight = [];
   for (let i = 0; i < 14; i++) inflight.push(send(i)); // with the 5 below at most 19 unreceived (the Backbone allows 20)
-  await new Promise((r) => setTimeout(r, 30));
-  await killHttpWorker(a);
+  await Promise.race(inflight);
+  process.kill(pid, 'SIGKILL');
   const statuses = await Promise.all(inflight);
   assert.ok(statuses.includes('killed') || statuses.some((s) => s !== 201), `the kill hit the sends: ${statuses}`);
   await waitApi(a);
