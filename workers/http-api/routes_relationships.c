@@ -17,20 +17,7 @@ static bool read_creation(struct api_reply *reply, json_object *body, const char
 		return routes_invalid(reply, "templateId must match pattern RLT.*");
 	if (!routes_require(reply, body, "creationContent", content))
 		return false;
-	const char *type = json_object_is_type(*content, json_type_object) ? rt_json_str(*content, "@type") : NULL;
-	if (!type)
-		return routes_invalid(reply, "creationContent must be a RelationshipCreationContent or an "
-		                             "ArbitraryRelationshipCreationContent (an object with '@type')");
-	if (strcmp(type, "RelationshipCreationContent") != 0 &&
-	    strcmp(type, "ArbitraryRelationshipCreationContent") != 0) {
-		api_reply_error(
-		        reply, "error.runtime.unknownType",
-		        "Type '%.100s' with version 1 was not found within reflection classes. You might have to "
-		        "install a module first.",
-		        type);
-		return false;
-	}
-	return true;
+	return routes_check_content_type(reply, *content, "creationContent", "RelationshipCreationContent");
 }
 
 void route_can_create_relationship(const struct api_request *req, struct api_reply *reply)

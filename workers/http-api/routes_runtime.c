@@ -67,6 +67,21 @@ bool routes_invalid(struct api_reply *reply, const char *fmt, ...)
 	return false;
 }
 
+bool routes_check_content_type(struct api_reply *reply, json_object *content, const char *field, const char *type)
+{
+	const char *got = json_object_is_type(content, json_type_object) ? rt_json_str(content, "@type") : NULL;
+	if (!got)
+		return routes_invalid(reply, "%s must be a %s or an Arbitrary%s (an object with '@type')", field, type,
+		                      type);
+	if (strcmp(got, type) == 0 || (strncmp(got, "Arbitrary", 9) == 0 && strcmp(got + 9, type) == 0))
+		return true;
+	api_reply_error(reply, "error.runtime.unknownType",
+	                "Type '%.100s' with version 1 was not found within reflection classes. You might have to "
+	                "install a module first.",
+	                got);
+	return false;
+}
+
 bool routes_check_id(const struct api_request *req, struct api_reply *reply, const char *prefix, const char **id)
 {
 	*id = api_param(req, "id");

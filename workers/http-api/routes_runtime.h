@@ -31,6 +31,12 @@ void routes_load_peer(const struct api_request *req, struct api_reply *reply, ro
 /* Replies 400 error.runtime.validation.invalidPropertyValue with the message. Returns false. */
 bool routes_invalid(struct api_reply *reply, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * content must be an object whose "@type" is type or Arbitrary<type> (field names it in the message);
+ * another "@type" gets the runtime's error.runtime.unknownType. False after replying.
+ */
+bool routes_check_content_type(struct api_reply *reply, json_object *content, const char *field, const char *type);
+
 /* The id parameter must start with prefix and be 20 characters ("id must match pattern TOK.*"). */
 bool routes_check_id(const struct api_request *req, struct api_reply *reply, const char *prefix, const char **id);
 /* The JSON body (an object; {} when absent). */

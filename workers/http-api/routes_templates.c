@@ -45,25 +45,6 @@ void route_get_template(const struct api_request *req, struct api_reply *reply)
 	routes_reply_result(reply, ok, dto, &err);
 }
 
-/* content must be a (Arbitrary)RelationshipTemplateContent. */
-static bool check_content(struct api_reply *reply, json_object *content)
-{
-	const char *type = json_object_is_type(content, json_type_object) ? rt_json_str(content, "@type") : NULL;
-	if (!type)
-		return routes_invalid(reply, "content must be a RelationshipTemplateContent or an "
-		                             "ArbitraryRelationshipTemplateContent (an object with '@type')");
-	if (strcmp(type, "RelationshipTemplateContent") != 0 &&
-	    strcmp(type, "ArbitraryRelationshipTemplateContent") != 0) {
-		api_reply_error(
-		        reply, "error.runtime.unknownType",
-		        "Type '%.100s' with version 1 was not found within reflection classes. You might have to "
-		        "install a module first.",
-		        type);
-		return false;
-	}
-	return true;
-}
-
 static bool read_template_options(struct api_reply *reply, json_object *body, struct rt_template_options *o)
 {
 	json_object *max = NULL;
@@ -88,7 +69,8 @@ void route_create_own_template(const struct api_request *req, struct api_reply *
 	struct rt_template_options o;
 	struct runtime rt;
 	struct runtime_error err = {.remote_status = 0};
-	if (!routes_require(reply, body, "content", &content) || !check_content(reply, content) ||
+	if (!routes_require(reply, body, "content", &content) ||
+	    !routes_check_content_type(reply, content, "content", "RelationshipTemplateContent") ||
 	    !read_template_options(reply, body, &o) || !routes_runtime(req, reply, &rt))
 		return;
 	bool ok = rt_template_create_own(&rt, content, &o, &dto, &err);
